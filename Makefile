@@ -1,0 +1,112 @@
+# prefect-result - top-level build.
+#
+#   make            library + every front end that exists
+#   make check      install missing packages, run every suite (see README)
+#   make demo       decode the bundled examples
+#   make bench      speed and memory against CPython (not a test)
+#   make fuzz       build the libFuzzer targets (clang-14)
+#   make fixtures   regenerate tests/fixtures with /usr/bin/python3
+#   make install PREFIX=/usr/local DESTDIR=
+
+CC       ?= gcc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+OPT      ?= -O2
+SAN      ?=
+PYTHON   ?= /usr/bin/python3
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wpointer-arith -Wformat=2
+CFLAGS   ?= $(OPT) -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SAN) \
+              -Icommon
+LDFLAGS  ?=
+ALL_LDFLAGS := $(LDFLAGS) $(SAN)
+
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson)
+CJSON_LIBS  := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
+DECOMP_LIBS := -lz -llzma -lbz2
+LIBS_CORE   := -lm
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIB        := $(BUILD)/libprefectresult.a
+
+CURL_SRC   := $(sort $(wildcard curl_helper/*.c))
+CURL_OBJ   := $(CURL_SRC:%.c=$(BUILD)/%.o)
+CURL_BIN   := $(if $(CURL_SRC),$(BUILD)/prefect-curl)
+
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all lib check unit demo bench fuzz fixtures install clean asan \
+        valgrind distclean
+
+all: lib $(CURL_BIN) $(TOOL_BIN)
+
+lib: $(LIB)
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) -c $< -o $@
+
+$(LIB): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/prefect-curl: $(CURL_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CURL_OBJ) $(LIB) $(CURL_LIBS) \
+	    $(CJSON_LIBS) $(DECOMP_LIBS) $(LIBS_CORE)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CJSON_CFLAGS) -Itests/unit $< -o $@ $(LIB) \
+	    $(ALL_LDFLAGS) $(CJSON_LIBS) $(DECOMP_LIBS) $(LIBS_CORE)
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CJSON_CFLAGS) $< -o $@ $(LIB) \
+	    $(ALL_LDFLAGS) $(CJSON_LIBS) $(DECOMP_LIBS) $(LIBS_CORE)
+
+unit: $(UNIT_BIN)
+
+# The full test run, exactly as README and .ci/run say.
+check:
+	bash tests/run-all.sh
+
+demo: all
+	bash tests/demo.sh
+
+bench: all
+	bash bench/run.sh
+
+fuzz:
+	$(MAKE) -f fuzz/Makefile
+
+fixtures:
+	$(PYTHON) tests/fixtures/gen_fixtures.py
+
+asan:
+	$(MAKE) BUILD=build-asan CC=clang-14 OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    all unit
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 common/pr.h $(DESTDIR)$(PREFIX)/include/prefect_result.h
+	$(if $(CURL_BIN),install -m 755 $(CURL_BIN) $(DESTDIR)$(PREFIX)/bin/)
+	$(if $(wildcard curl_helper/prefect-curl.1),install -m 644 curl_helper/prefect-curl.1 $(DESTDIR)$(PREFIX)/share/man/man1/)
+
+clean:
+	rm -rf build build-asan build-fuzz build-gcov
+
+distclean: clean
+	rm -rf tests/emulators/node_modules

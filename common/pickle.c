@@ -38,6 +38,7 @@ typedef struct pr_vm {
     pv **memo;
     size_t memo_cap;        /* slots allocated */
     size_t memo_len;        /* slots set (MEMOIZE uses this) */
+    size_t frame_end;       /* end of the current FRAME, 0 if none */
 } pr_vm;
 
 static pv none_value = { PV_NONE, 0, 0, 0, { 0 } };
@@ -232,9 +233,31 @@ memo_get(pr_vm *vm, size_t idx)
 
 /* ---- reading the input ----------------------------------------------- */
 
+/*
+ * Frames are enforced as pickle.py's _Unframer does: an opcode and its
+ * argument may not cross the end of a FRAME (CPython's C unpickler is
+ * laxer, but no pickler writes such streams; only crafted ones do).
+ */
+static pr_code
+frame_check(pr_vm *vm, size_t n, const char *what)
+{
+    if (vm->frame_end == 0)
+        return PR_OK;
+    if (vm->pos == vm->frame_end) {
+        vm->frame_end = 0;
+        return PR_OK;
+    }
+    if (n > vm->frame_end - vm->pos)
+        FAIL(PR_EFORMAT, "pickle exhausted before end of frame: %s at "
+             "byte %zu crosses the frame end at byte %zu", what, vm->pos,
+             vm->frame_end);
+    return PR_OK;
+}
+
 static pr_code
 need(pr_vm *vm, size_t n, const char *what)
 {
+    TRY(frame_check(vm, n, what));
     if (n > vm->len - vm->pos)
         FAIL(PR_EFORMAT, "pickle data was truncated: %s at byte %zu needs "
              "%zu bytes, %zu left", what, vm->pos, n, vm->len - vm->pos);
@@ -262,10 +285,14 @@ read_len(pr_vm *vm, int n, size_t *out, const char *op)
     vm->pos += (size_t)n;
     if (n == 4 && (v & 0x80000000u) && (op[0] == 'B' && op[3] == 'S'))
         FAIL(PR_EFORMAT, "%s has a negative byte count", op);
+    /* the contract counts this among the limits: a length prefix may
+     * not exceed the remaining input (it is checked before allocating) */
     if (v > vm->len - vm->pos)
-        FAIL(PR_EFORMAT, "%s at byte %zu declares %llu bytes but only "
-             "%zu remain", op, vm->pos - (size_t)n - 1,
+        FAIL(PR_ELIMIT, "%s at byte %zu declares %llu bytes but only %zu "
+             "remain (length prefix past the end of the input: truncated "
+             "or corrupt)", op, vm->pos - (size_t)n - 1,
              (unsigned long long)v, vm->len - vm->pos);
+    TRY(frame_check(vm, (size_t)v, op));
     *out = (size_t)v;
     return PR_OK;
 }
@@ -274,9 +301,15 @@ read_len(pr_vm *vm, int n, size_t *out, const char *op)
 static pr_code
 read_line(pr_vm *vm, const uint8_t **line, size_t *n, const char *op)
 {
-    const uint8_t *s = vm->p + vm->pos;
-    const uint8_t *nl = memchr(s, '\n', vm->len - vm->pos);
+    const uint8_t *s, *nl;
 
+    TRY(frame_check(vm, 1, op));
+    s = vm->p + vm->pos;
+    nl = memchr(s, '\n', (vm->frame_end ? vm->frame_end : vm->len) -
+                          vm->pos);
+    if (nl == NULL && vm->frame_end)
+        FAIL(PR_EFORMAT, "pickle exhausted before end of frame: %s at "
+             "byte %zu has no end of line inside its frame", op, vm->pos);
     if (nl == NULL)
         FAIL(PR_EFORMAT, "pickle data was truncated: %s at byte %zu has "
              "no end of line", op, vm->pos);
@@ -883,7 +916,8 @@ op_global(pr_vm *vm, int inst)
         o->u.o = pr_arena_calloc(vm->a, sizeof(pv_obj), vm->err);
         if (o->u.o == NULL)
             return vm->err->code;
-        o->u.o->how = PVH_INST;
+        /* pickle.py's _instantiate: with arguments it is a call */
+        o->u.o->how = args->n ? PVH_REDUCE : PVH_INST;
         o->u.o->callable = g;
         o->u.o->args = args;
         return push(vm, o);
@@ -1000,8 +1034,16 @@ reduce_getattr(pr_vm *vm, pv *args)
         return NULL;
     cls = args->u.items[0];
     attr = args->u.items[1];
-    if (cls->kind != PV_GLOBAL || attr->kind != PV_STR)
+    if (cls->kind == PV_OBJ && cls->u.o->callable->kind == PV_GLOBAL &&
+        strncmp(cls->u.o->callable->u.g->module, "cloudpickle", 11) == 0)
+        return NULL;        /* a member of a by-value class: data */
+    if (cls->kind != PV_GLOBAL || attr->kind != PV_STR) {
+        /* an attribute of a call's result exists only by running it */
+        pr_error_set(vm->err, PR_EUNSUPPORTED, "getattr at byte %zu reads "
+                     "an attribute of a value that only exists by "
+                     "executing the pickle", vm->pos);
         return NULL;
+    }
     nlen = (size_t)cls->u.g->nlen + 1 + attr->n;
     name = pr_arena_alloc(vm->a, nlen + 1, vm->err);
     g = name ? pr_arena_alloc(vm->a, sizeof(*g), vm->err) : NULL;
@@ -1163,7 +1205,8 @@ op_obj(pr_vm *vm)
     if (args == NULL)
         return vm->err->code;
     vm->sp = start;
-    return push(vm, new_obj(vm, PVH_INST, cls, args, NULL));
+    return push(vm, new_obj(vm, args->n ? PVH_REDUCE : PVH_INST, cls,
+                            args, NULL));
 }
 
 /* BUILD: Python calls __setstate__ or updates __dict__; we record the
@@ -1352,7 +1395,7 @@ run(pr_vm *vm, pv **result)
 
     for (;;) {
         uint8_t op;
-        size_t n, start;
+        size_t n = 0, start = 0;
         pv *v = NULL, *w = NULL;
 
         if (vm->pos >= vm->len)
@@ -1361,6 +1404,7 @@ run(pr_vm *vm, pv **result)
         if (++vm->ops > lim->max_ops)
             FAIL(PR_ELIMIT, "pickle runs more than %zu opcodes (max_ops)",
                  lim->max_ops);
+        TRY(frame_check(vm, 1, "an opcode"));
         op = vm->p[vm->pos++];
         switch (op) {
         case 0x80:  /* PROTO */
@@ -1370,8 +1414,13 @@ run(pr_vm *vm, pv **result)
                 FAIL(PR_EUNSUPPORTED, "unsupported pickle protocol: %d",
                      vm->proto);
             break;
-        case 0x95:  /* FRAME: only checks that the frame is there */
+        case 0x95:  /* FRAME */
+            if (vm->frame_end != 0 && vm->pos - 1 != vm->frame_end)
+                FAIL(PR_EFORMAT, "beginning of a new frame at byte %zu "
+                     "before end of current frame", vm->pos - 1);
+            vm->frame_end = 0;
             TRY(read_len(vm, 8, &n, "FRAME"));
+            vm->frame_end = n ? vm->pos + n : 0;
             break;
         case '.':   /* STOP */
             if (vm->sp <= vm->fence)
@@ -1596,8 +1645,6 @@ run(pr_vm *vm, pv **result)
             TRY(need(vm, 4, "LONG_BINPUT"));
             n = (size_t)le(vm->p + vm->pos, 4);
             vm->pos += 4;
-            if (n & 0x80000000u)
-                FAIL(PR_EFORMAT, "negative LONG_BINPUT argument");
             TRY(top(vm, &v, "LONG_BINPUT"));
             TRY(memo_put(vm, n, v));
             break;

@@ -577,11 +577,28 @@ is_cloudpickle(const pv_global *g, const char *name)
            strcmp(g->name, name) == 0;
 }
 
+/* Looks a str up in a cloudpickle state: a dict, or (dict, slotstate)
+ * where the slot state carries __name__, __qualname__, __module__. */
+static const pv *
+state_str(const pv *st, const char *key)
+{
+    const pv *hit;
+
+    if (st == NULL)
+        return NULL;
+    if (st->kind == PV_TUPLE && st->n == 2) {
+        hit = state_str(st->u.items[1], key);
+        return hit ? hit : state_str(st->u.items[0], key);
+    }
+    hit = pv_dict_get_str(st, key);
+    return hit != NULL && hit->kind == PV_STR ? hit : NULL;
+}
+
 const char *
 pe_by_value_name(pe_emitter *e, const pv *cls)
 {
     const pv_global *g = pv_obj_global(cls);
-    const pv *args, *mod = NULL, *qual = NULL;
+    const pv *args, *mod = NULL, *qual = NULL, *st;
     const char *m, *q;
     char *s;
     size_t n;
@@ -589,42 +606,40 @@ pe_by_value_name(pe_emitter *e, const pv *cls)
     if (g == NULL)
         return NULL;
     args = cls->u.o->args;
+    st = cls->u.o->state;
     if (is_cloudpickle(g, "_make_skeleton_class") && args->n >= 4) {
         /* (type_constructor, name, bases, type_kwargs, tracker, extra) */
-        const pv *kw = args->u.items[3];
-        qual = args->u.items[1];
-        mod = pv_dict_get_str(kw, "__module__");
-        if (cls->u.o->state != NULL) {
-            const pv *st = cls->u.o->state;
-            if (st->kind == PV_TUPLE && st->n == 2)
-                st = st->u.items[0];
-            if (pv_dict_get_str(st, "__qualname__") != NULL)
-                qual = pv_dict_get_str(st, "__qualname__");
-            if (mod == NULL)
-                mod = pv_dict_get_str(st, "__module__");
-        }
+        qual = state_str(st, "__qualname__");
+        if (qual == NULL)
+            qual = args->u.items[1];
+        mod = pv_dict_get_str(args->u.items[3], "__module__");
+        if (mod == NULL)
+            mod = state_str(st, "__module__");
     } else if (is_cloudpickle(g, "_make_skeleton_enum") && args->n >= 5) {
         /* (bases, name, qualname, members, module, tracker, extra) */
         qual = args->u.items[2];
         mod = args->u.items[4];
     } else if (is_cloudpickle(g, "_make_function") && args->n >= 3) {
-        qual = args->u.items[2];
-        if (cls->u.o->state != NULL) {
-            const pv *st = cls->u.o->state;
-            if (st->kind == PV_TUPLE && st->n == 2)
-                st = st->u.items[0];
-            if (pv_dict_get_str(st, "__qualname__") != NULL)
-                qual = pv_dict_get_str(st, "__qualname__");
-            mod = pv_dict_get_str(st, "__module__");
-        }
+        /* (code, globals, name, argdefs, closure); the names are in the
+         * state that _function_setstate applies */
+        qual = state_str(st, "__qualname__");
+        if (qual == NULL)
+            qual = state_str(st, "__name__");
+        if (qual == NULL)
+            qual = args->u.items[2];
+        mod = state_str(st, "__module__");
         if (mod == NULL && args->u.items[1]->kind == PV_DICT)
             mod = pv_dict_get_str(args->u.items[1], "__name__");
     } else {
         return NULL;
     }
-    m = mod && mod->kind == PV_STR ? pe_as_cstr(e, mod) : "__main__";
     q = qual && qual->kind == PV_STR ? pe_as_cstr(e, qual) : "?";
-    if (m == NULL || q == NULL)
+    if (q == NULL)
+        return NULL;
+    if (mod == NULL || mod->kind != PV_STR)
+        return q;       /* the module is not in the stream */
+    m = pe_as_cstr(e, mod);
+    if (m == NULL)
         return NULL;
     n = strlen(m) + strlen(q) + 2;
     s = pr_arena_alloc(e->a, n, e->err);
@@ -641,20 +656,20 @@ is_function_skeleton(const pv *v)
     return g != NULL && is_cloudpickle(g, "_make_function");
 }
 
-/* Names of builtin exception classes: REDUCE of these is an instance. */
+/* Builtin exception classes: REDUCE of one is an instance.  A user's
+ * exception class pickled by reference looks like any other call, so it
+ * stays a __reduce__ (nothing in the stream says it is an exception). */
 static int
 is_exception_name(const pv_global *g)
 {
     size_t n = g->nlen;
     const char *s = g->name;
 
-    if (strcmp(g->module, "builtins") != 0 &&
-        strstr(g->module, "exceptions") == NULL)
-        return (n > 5 && strcmp(s + n - 5, "Error") == 0) ||
-               (n > 9 && strcmp(s + n - 9, "Exception") == 0);
-    return (n > 5 && strcmp(s + n - 5, "Error") == 0) ||
-           (n > 9 && strcmp(s + n - 9, "Exception") == 0) ||
-           (n > 7 && strcmp(s + n - 7, "Warning") == 0) ||
+    if (strcmp(g->module, "builtins") != 0 || strchr(s, '.') != NULL)
+        return 0;
+    return (n >= 5 && strcmp(s + n - 5, "Error") == 0) ||
+           (n >= 9 && strcmp(s + n - 9, "Exception") == 0) ||
+           (n >= 7 && strcmp(s + n - 7, "Warning") == 0) ||
            strcmp(s, "StopIteration") == 0 ||
            strcmp(s, "StopAsyncIteration") == 0 ||
            strcmp(s, "KeyboardInterrupt") == 0 ||
@@ -670,11 +685,11 @@ emit_generic(pe_emitter *e, pv *v)
 {
     pv_obj *o = v->u.o;
     pv *cls = o->callable, *state, *flat = NULL;
-    pe_field *fl = pe_fields(e, 8);
+    pe_field *fl = pe_fields(e, 9);
     uint32_t n = 0;
     const char *name = NULL;
     int as_class = o->how != PVH_REDUCE, by_value = 0;
-    pv *args = o->args;
+    pv *args = o->args, *base_items = NULL;
 
     if (fl == NULL)
         return e->err->code;
@@ -684,11 +699,18 @@ emit_generic(pe_emitter *e, pv *v)
         args->n == 3) {
         cls = args->u.items[0];
         as_class = 1;
-        args = args->u.items[2]->kind == PV_NONE ? NULL : args;
-        if (args != NULL) {
-            static pv one;
-            (void)one;
-            /* keep the base value as the only argument */
+        /* base.__new__(cls, basestate): a tuple base value spreads into
+         * the arguments; a list or dict base holds the items; any other
+         * is the one argument */
+        if (args->u.items[2]->kind == PV_NONE) {
+            args = NULL;
+        } else if (args->u.items[2]->kind == PV_TUPLE) {
+            args = args->u.items[2];
+        } else if (args->u.items[2]->kind == PV_LIST ||
+                   args->u.items[2]->kind == PV_DICT) {
+            base_items = args->u.items[2];
+            args = NULL;
+        } else {
             pv *t = pr_arena_calloc(e->a, sizeof(pv), e->err);
             if (t == NULL)
                 return e->err->code;
@@ -768,6 +790,19 @@ emit_generic(pe_emitter *e, pv *v)
             n++;
         }
     }
+    if (base_items != NULL) {
+        fl[n].key = base_items->kind == PV_LIST ? "__listitems__"
+                                                : "__dictitems__";
+        if (base_items->kind == PV_LIST) {
+            fl[n].kind = PEF_ITEMS;
+            fl[n].items = base_items->u.items;
+            fl[n].n = base_items->n;
+        } else {
+            fl[n].kind = PEF_VALUE;
+            fl[n].v = base_items;
+        }
+        n++;
+    }
     if (o->listitems != NULL) {
         fl[n].key = "__listitems__";
         fl[n].kind = PEF_ITEMS;
@@ -817,6 +852,27 @@ emit_obj(pe_emitter *e, pv *v)
             if (r > 0)
                 return PR_OK;
         }
+    }
+    /* getattr(<class by value>, 'NAME'): a member of a by-value enum */
+    if (o->how == PVH_REDUCE && g != NULL &&
+        strcmp(g->module, "builtins") == 0 &&
+        strcmp(g->name, "getattr") == 0 && o->args->n == 2 &&
+        o->args->u.items[1]->kind == PV_STR && o->state == NULL) {
+        const char *cls = pe_by_value_name(e, o->args->u.items[0]);
+        const char *attr = pe_as_cstr(e, o->args->u.items[1]);
+        if (cls != NULL && attr != NULL) {
+            size_t n = strlen(cls) + strlen(attr) + 2;
+            char *full = pr_arena_alloc(e->a, n, e->err);
+            if (full == NULL)
+                return e->err->code;
+            snprintf(full, n, "%s.%s", cls, attr);
+            if (pe_raw(e, "{\"__global__\":", 14) != PR_OK ||
+                pe_cstr(e, full) != PR_OK)
+                return e->err->code;
+            return pr_buf_putc(e->out, '}', e->err);
+        }
+        if (e->err->code != PR_OK)
+            return e->err->code;
     }
     /* cloudpickle function by value: never decode the code object */
     if (is_function_skeleton(v)) {
@@ -889,6 +945,10 @@ emit_ref(pe_emitter *e, uint32_t k)
         const pe_frame *f = &e->frames[j];
         if (f->tok_is_key == 2)
             continue;       /* a frame standing in for its child */
+        if (f->step == step_pairs && f->st != NULL)
+            rc = pr_buf_append(&ptr, "/__items__", 10, e->err);
+        if (rc != PR_OK)
+            break;
         rc = pr_buf_putc(&ptr, '/', e->err);
         if (rc != PR_OK)
             break;
@@ -971,7 +1031,15 @@ emit_value(pe_emitter *e, pv *v)
     case PV_DICT:
         return emit_dict(e, v);
     case PV_GLOBAL: {
-        const char *name = global_text(e, v->u.g);
+        const char *name;
+        /* The decoder runs _codecs.encode itself (protocol 0-2 bytes),
+         * so as a bare value it is shown as Python shows that function,
+         * like the reference of the contract does. */
+        if (pv_global_is(v, "_codecs", "encode"))
+            return pe_raw(e, "{\"__class__\":\"builtins.builtin_function_"
+                          "or_method\",\"__repr__\":\"<built-in function "
+                          "encode>\"}", 91);
+        name = global_text(e, v->u.g);
         if (name == NULL)
             return e->err->code;
         if (pe_raw(e, "{\"__global__\":", 14) != PR_OK ||

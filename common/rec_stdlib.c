@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "emit.h"
 #include "civil.h"
@@ -33,6 +34,39 @@ close_env(pe_emitter *e, int env)
         return -1;
     if (env && pr_buf_putc(e->out, '}', e->err) != PR_OK)
         return -1;
+    return 1;
+}
+
+/* The bytes of a datetime-family state: bytes, or a str of code points
+ * below 256 (Python encodes it as latin-1; Python 2 pickles store it as
+ * a str). */
+static int
+state_bytes(pe_emitter *e, const pv *v, const uint8_t **p, size_t *n)
+{
+    uint8_t *buf;
+    size_t o = 0;
+
+    if (pe_as_bytes(v, p, n))
+        return 1;
+    if (v == NULL || v->kind != PV_STR || v->n > 64)
+        return 0;
+    buf = pr_arena_alloc(e->a, v->n ? v->n : 1, e->err);
+    if (buf == NULL)
+        return 0;
+    for (uint32_t i = 0; i < v->n;) {
+        uint8_t c = v->u.p[i];
+        if (c < 0x80) {
+            buf[o++] = c;
+            i++;
+        } else if ((c == 0xc2 || c == 0xc3) && i + 1 < v->n) {
+            buf[o++] = (uint8_t)(((c & 3) << 6) | (v->u.p[i + 1] & 0x3f));
+            i += 2;
+        } else {
+            return 0;
+        }
+    }
+    *p = buf;
+    *n = o;
     return 1;
 }
 
@@ -197,7 +231,7 @@ rec_datetime(pe_emitter *e, pv *v, const pv_global *g)
 
     (void)g;
     if (v->u.o->how != PVH_REDUCE || a->n < 1 || a->n > 2 ||
-        !pe_as_bytes(a->u.items[0], &b, &n) || n != 10 ||
+        !state_bytes(e, a->u.items[0], &b, &n) || n != 10 ||
         (b[2] & 0x7f) < 1 || (b[2] & 0x7f) > 12 || v->u.o->state != NULL)
         return 0;
     classify_tz(a->n == 2 ? a->u.items[1] : NULL, &tz);
@@ -238,7 +272,7 @@ rec_date(pe_emitter *e, pv *v, const pv_global *g)
 
     (void)g;
     if (v->u.o->how != PVH_REDUCE || a->n != 1 ||
-        !pe_as_bytes(a->u.items[0], &b, &n) || n != 4 ||
+        !state_bytes(e, a->u.items[0], &b, &n) || n != 4 ||
         b[2] < 1 || b[2] > 12 || v->u.o->state != NULL)
         return 0;
     len = (size_t)sprintf(s, "%04d-%02d-%02d", b[0] * 256 + b[1], b[2],
@@ -257,7 +291,7 @@ rec_time(pe_emitter *e, pv *v, const pv_global *g)
 
     (void)g;
     if (v->u.o->how != PVH_REDUCE || a->n < 1 || a->n > 2 ||
-        !pe_as_bytes(a->u.items[0], &b, &n) || n != 6 ||
+        !state_bytes(e, a->u.items[0], &b, &n) || n != 6 ||
         (b[0] & 0x7f) >= 24 || v->u.o->state != NULL)
         return 0;
     classify_tz(a->n == 2 ? a->u.items[1] : NULL, &tz);
@@ -320,6 +354,56 @@ rec_timedelta(pe_emitter *e, pv *v, const pv_global *g)
 
 /* ---- numbers and identifiers ----------------------------------------- */
 
+/* The syntax decimal.Decimal(str) accepts (so that a string it would
+ * refuse is shown as data, not as a number): sign, digits with an
+ * optional point and exponent, or Inf/Infinity/NaN/sNaN with optional
+ * NaN payload digits; case-insensitive, underscores between digits,
+ * surrounding whitespace. */
+static int
+decimal_syntax_ok(const uint8_t *s, size_t n)
+{
+    size_t i = 0, digits = 0;
+
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
+        i++;
+    while (n > i && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+                     s[n - 1] == '\n'))
+        n--;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        i++;
+    if (n - i >= 3 && strncasecmp((const char *)s + i, "inf", 3) == 0)
+        return n - i == 3 || (n - i == 8 &&
+               strncasecmp((const char *)s + i, "infinity", 8) == 0);
+    if (i < n && (s[i] == 's' || s[i] == 'S'))
+        i++;
+    if (n - i >= 3 && strncasecmp((const char *)s + i, "nan", 3) == 0) {
+        for (i += 3; i < n; i++)
+            if (s[i] < '0' || s[i] > '9')
+                return 0;
+        return 1;
+    }
+    if (i > 0 && (s[i - 1] == 's' || s[i - 1] == 'S'))
+        return 0;
+    for (; i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'); i++)
+        digits += s[i] != '_';
+    if (i < n && s[i] == '.')
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+    if (digits == 0)
+        return 0;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t ed = 0;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            ed++;
+        if (ed == 0)
+            return 0;
+    }
+    return i == n;
+}
+
 static int
 rec_decimal(pe_emitter *e, pv *v, const pv_global *g)
 {
@@ -327,7 +411,8 @@ rec_decimal(pe_emitter *e, pv *v, const pv_global *g)
 
     (void)g;
     if (v->u.o->how != PVH_REDUCE || a->n != 1 ||
-        a->u.items[0]->kind != PV_STR || v->u.o->state != NULL)
+        a->u.items[0]->kind != PV_STR || v->u.o->state != NULL ||
+        !decimal_syntax_ok(a->u.items[0]->u.p, a->u.items[0]->n))
         return 0;
     return put_string(e, "decimal.Decimal",
                       (const char *)a->u.items[0]->u.p,
@@ -379,7 +464,20 @@ uuid_text(const pv *state, char *s)
             return 0;
         for (int k = 0; k < 8; k++)
             b[15 - k] = (uint8_t)((uint64_t)iv->u.i >> (8 * k));
-    } else if (iv->kind == PV_BIGINT && !(iv->flags & PVF_PY2STR)) {
+    } else if (iv->kind == PV_BIGINT && (iv->flags & PVF_PY2STR)) {
+        /* decimal digits from a protocol 0 LONG */
+        unsigned __int128 x = 0, lim = ~(unsigned __int128)0;
+        if (iv->n == 0 || iv->u.p[0] == '-')
+            return 0;
+        for (uint32_t k = 0; k < iv->n; k++) {
+            unsigned d = iv->u.p[k] - '0';
+            if (d > 9 || x > (lim - d) / 10)
+                return 0;
+            x = x * 10 + d;
+        }
+        for (int k = 0; k < 16; k++)
+            b[15 - k] = (uint8_t)(x >> (8 * k));
+    } else if (iv->kind == PV_BIGINT) {
         size_t n = iv->n;
         if (iv->u.p[n - 1] & 0x80)
             return 0;
@@ -494,11 +592,15 @@ rec_deque(pe_emitter *e, pv *v, const pv_global *g)
     pv *a = o->args, *list;
 
     (void)g;
-    if (o->how != PVH_REDUCE || a->n < 1 || a->n > 2 ||
-        (a->u.items[0]->kind != PV_LIST && a->u.items[0]->kind != PV_TUPLE)
-        || o->dictitems != NULL || o->state != NULL)
+    /* deque.__reduce__: (deque, () or ((), maxlen), None, iter(d)) */
+    static pv empty = { PV_LIST, 0, 0, 0, { 0 } };
+
+    if (o->how != PVH_REDUCE || a->n > 2 || o->dictitems != NULL ||
+        (o->state != NULL && o->state->kind != PV_NONE))
         return 0;
-    list = a->u.items[0];
+    list = a->n ? a->u.items[0] : &empty;
+    if (list->kind != PV_LIST && list->kind != PV_TUPLE)
+        return 0;
     if (o->listitems != NULL) {
         if (list->n != 0)
             return 0;

@@ -64,15 +64,15 @@ $(BUILD)/prefect-curl: $(CURL_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CURL_OBJ) $(LIB) $(CURL_LIBS) \
 	    $(CJSON_LIBS) $(DECOMP_LIBS) $(LIBS_CORE)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(wildcard tests/unit/data/*.inc) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CJSON_CFLAGS) -Itests/unit $< -o $@ $(LIB) \
-	    $(ALL_LDFLAGS) $(CJSON_LIBS) $(DECOMP_LIBS) $(LIBS_CORE)
+	    $(ALL_LDFLAGS) $(CURL_LIBS) $(CJSON_LIBS) $(DECOMP_LIBS) $(LIBS_CORE)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CJSON_CFLAGS) $< -o $@ $(LIB) \
-	    $(ALL_LDFLAGS) $(CJSON_LIBS) $(DECOMP_LIBS) $(LIBS_CORE)
+	    $(ALL_LDFLAGS) $(CURL_LIBS) $(CJSON_LIBS) $(DECOMP_LIBS) $(LIBS_CORE)
 
 unit: $(UNIT_BIN)
 

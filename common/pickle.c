@@ -285,13 +285,19 @@ read_len(pr_vm *vm, int n, size_t *out, const char *op)
     vm->pos += (size_t)n;
     if (n == 4 && (v & 0x80000000u) && (op[0] == 'B' && op[3] == 'S'))
         FAIL(PR_EFORMAT, "%s has a negative byte count", op);
-    /* the contract counts this among the limits: a length prefix may
-     * not exceed the remaining input (it is checked before allocating) */
+    /* A length prefix may not exceed the remaining input; checked
+     * before anything is allocated.  A length no input may have is a
+     * limit; a plausible one is a truncated file. */
+    if (v > vm->opts->lim.max_input)
+        FAIL(PR_ELIMIT, "%s at byte %zu declares %llu bytes, more than "
+             "any input may have (max_input %zu)", op,
+             vm->pos - (size_t)n - 1, (unsigned long long)v,
+             vm->opts->lim.max_input);
     if (v > vm->len - vm->pos)
-        FAIL(PR_ELIMIT, "%s at byte %zu declares %llu bytes but only %zu "
-             "remain (length prefix past the end of the input: truncated "
-             "or corrupt)", op, vm->pos - (size_t)n - 1,
-             (unsigned long long)v, vm->len - vm->pos);
+        FAIL(PR_EFORMAT, "pickle data was truncated: %s at byte %zu "
+             "declares %llu bytes but only %zu remain", op,
+             vm->pos - (size_t)n - 1, (unsigned long long)v,
+             vm->len - vm->pos);
     TRY(frame_check(vm, (size_t)v, op));
     *out = (size_t)v;
     return PR_OK;

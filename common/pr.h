@@ -162,6 +162,126 @@ pr_code pr_sniff_to_json(pr_buf *out, pr_input_kind *kind,
                          const void *data, size_t len,
                          const pr_decode_opts *opts, pr_error *err);
 
+/*
+ * pr_decode_result - decode the bytes found at a result's storage key,
+ * in any file form Prefect writes (docs/prefect-results.md section 2):
+ * a 3.x ResultRecord {"metadata","result"}, a 2.x PersistedResultBlob
+ * {"serializer","data"}, a 2.0-2.5 DataDocument {"encoding","blob"}, or
+ * raw serializer output (3.0.4+ flow results, key_storage tasks), with
+ * every serializer of section 3: pickle (any picklelib), json,
+ * compressed, compressed/pickle, compressed/json with lzma, zlib, gzip
+ * or bz2.
+ *
+ * `serializer_json` (may be NULL) is the serializer object the state's
+ * metadata names, as JSON text; it decodes raw files and is the fallback
+ * when a file does not say.  `flow_result` applies the stricter rule for
+ * flow results: a file is a record only if it has a "metadata" key.
+ * Appends the value's JSON to out.  Errors: PR_EFORMAT (bytes do not
+ * match the serializer: magic bytes are checked), PR_EUNSUPPORTED (an
+ * unknown or custom serializer type, named in msg), PR_ELIMIT, PR_ENOMEM.
+ */
+pr_code pr_decode_result(pr_buf *out, const void *data, size_t len,
+                         const char *serializer_json, int flow_result,
+                         const pr_decode_opts *opts, pr_error *err);
+
+/*
+ * pr_json_value_to_json - rewrite JSON text written by Prefect's JSON
+ * serializer (Python json.dumps: NaN/Infinity tokens allowed) per the
+ * contract: plain mode unwraps {"__class__","data"} envelopes to their
+ * data, typed mode keeps them; {"__exc_type__","message"} is kept in
+ * both; non-finite numbers follow opts->nan.  Numbers keep their text
+ * exactly.  Appends to out.  PR_EFORMAT for invalid JSON (with offset).
+ */
+pr_code pr_json_value_to_json(pr_buf *out, const char *text, size_t len,
+                              const pr_decode_opts *opts, pr_error *err);
+
+/* ---- resolution: a state id to the value its run returned ---------- */
+
+/*
+ * Configuration, read as Prefect's own tools read it (environment over
+ * profile; docs/prefect-results.md section 5).  A getenv-like callback
+ * lets a host supply its own settings (the PostgreSQL extension maps
+ * GUCs); NULL means the process environment.
+ */
+typedef struct pr_config pr_config;
+typedef const char *(*pr_getenv_fn)(const char *name, void *arg);
+
+pr_code pr_config_load(pr_config **out, pr_getenv_fn getenv_fn, void *arg,
+                       pr_error *err);
+/*
+ * Overrides one setting after loading (command-line options, GUCs).
+ * Keys: "api_url", "api_key", "auth_string", "home", "local_storage",
+ * "remap" (appends "FROM=TO": a storage path prefix written elsewhere
+ * and where it is here), "timeout_ms", "connect_timeout_ms", "retries",
+ * "ca_file", "insecure" ("0"/"1"), "source" ("auto", "api",
+ * "database"), "database" (path of a prefect.db), "encryption_key",
+ * "header" (appends "Name: value").  PR_EINVAL for an unknown key or a
+ * bad value (the value is never echoed: it may be a secret).
+ */
+pr_code pr_config_set(pr_config *c, const char *key, const char *value,
+                      pr_error *err);
+void pr_config_free(pr_config *c);
+
+/* A client: configuration, the source of states and blocks, one reused
+ * HTTP connection, caches.  One per thread. */
+typedef struct pr_client pr_client;
+
+pr_code pr_client_new(pr_client **out, const pr_config *cfg,
+                      pr_error *err);
+void pr_client_free(pr_client *c);
+/* A host callback polled during transfers and waits; nonzero stops
+ * them with PR_ECANCELED. */
+void pr_client_set_cancel(pr_client *c, int (*cancel)(void *arg),
+                          void *arg);
+
+typedef enum pr_id_kind {
+    PR_ID_UNKNOWN = 0,
+    PR_ID_FLOW_RUN_STATE,
+    PR_ID_TASK_RUN_STATE,
+    PR_ID_FLOW_RUN,
+    PR_ID_TASK_RUN
+} pr_id_kind;
+
+/* "flow run state", "task run", ... for messages. */
+const char *pr_id_kind_name(pr_id_kind kind);
+
+/*
+ * pr_client_get_state - the state JSON for an id, which may name a
+ * flow-run state, task-run state, flow run or task run (tried in that
+ * order; *kind says which matched; for a run, its current state).
+ * Appends the state object's JSON to out.
+ */
+pr_code pr_client_get_state(pr_client *c, pr_buf *out, pr_id_kind *kind,
+                            const char *id, pr_error *err);
+
+/* What resolution found, for messages and front-end decisions. */
+typedef struct pr_result_info {
+    int failed;             /* FAILED/CRASHED: the value is the exception */
+    int has_value;          /* 0: the state holds no result (null data) */
+    char state_type[16];    /* "COMPLETED", ... or "" */
+    char source[16];        /* "api", "database", "inline", "file" */
+    char location[512];     /* where the bytes were read, redacted */
+    char message[512];      /* the state's message (failed states) */
+    char expiration[48];    /* 3.x metadata's cache expiration, or "":
+                             * reported only; expired files are read */
+} pr_result_info;
+
+/*
+ * pr_client_resolve - the value for a state given as JSON: a state
+ * object, a flow/task run object (its "state"), or a state's "data"
+ * alone.  Classifies the data by era, fetches the bytes from storage,
+ * decodes them and appends the value's JSON to out.  A state without a
+ * result appends null and sets info->has_value = 0.
+ */
+pr_code pr_client_resolve(pr_client *c, pr_buf *out, pr_result_info *info,
+                          const char *json, size_t len,
+                          const pr_decode_opts *opts, pr_error *err);
+
+/* pr_client_get_state + pr_client_resolve. */
+pr_code pr_client_result(pr_client *c, pr_buf *out, pr_result_info *info,
+                         const char *id, const pr_decode_opts *opts,
+                         pr_error *err);
+
 /* The library version, "MAJOR.MINOR.PATCH". */
 const char *pr_version(void);
 

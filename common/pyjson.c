@@ -826,14 +826,24 @@ static const pe_rec *const rec_tables[] = {
 };
 
 static pe_rec_fn
+find_rec_in(const pe_rec *table, const pv_global *g)
+{
+    for (const pe_rec *r = table; r->module != NULL; r++)
+        if (strcmp(r->name, g->name) == 0 &&
+            strcmp(r->module, g->module) == 0)
+            return r->fn;
+    return NULL;
+}
+
+static pe_rec_fn
 find_rec(const pv_global *g)
 {
     for (size_t t = 0; t < sizeof(rec_tables) / sizeof(rec_tables[0]);
-         t++)
-        for (const pe_rec *r = rec_tables[t]; r->module != NULL; r++)
-            if (strcmp(r->name, g->name) == 0 &&
-                strcmp(r->module, g->module) == 0)
-                return r->fn;
+         t++) {
+        pe_rec_fn fn = find_rec_in(rec_tables[t], g);
+        if (fn != NULL)
+            return fn;
+    }
     return NULL;
 }
 
@@ -843,6 +853,22 @@ emit_obj(pe_emitter *e, pv *v)
     pv_obj *o = v->u.o;
     const pv_global *g = pv_obj_global(v);
 
+    /* protocols 0-1 make instances with copyreg._reconstructor(cls,
+     * object, None): the recogniser of cls decides, as for NEWOBJ */
+    if (g != NULL && o->how == PVH_REDUCE && o->args->n == 3 &&
+        strcmp(g->module, "copyreg") == 0 &&
+        strcmp(g->name, "_reconstructor") == 0 &&
+        o->args->u.items[0]->kind == PV_GLOBAL) {
+        const pv_global *cg = o->args->u.items[0]->u.g;
+        pe_rec_fn fn = find_rec(cg);
+        if (fn != NULL) {
+            int r = fn(e, v, cg);
+            if (r < 0)
+                return e->err->code ? e->err->code : PR_EFORMAT;
+            if (r > 0)
+                return PR_OK;
+        }
+    }
     if (g != NULL) {
         pe_rec_fn fn = find_rec(g);
         if (fn != NULL) {
@@ -977,6 +1003,8 @@ emit_ref(pe_emitter *e, uint32_t k)
     return rc;
 }
 
+static pe_rec_fn find_rec_in(const pe_rec *table, const pv_global *g);
+
 static pr_code
 emit_value(pe_emitter *e, pv *v)
 {
@@ -1032,6 +1060,16 @@ emit_value(pe_emitter *e, pv *v)
         return emit_dict(e, v);
     case PV_GLOBAL: {
         const char *name;
+        /* a few pandas globals stand for values (pandas.NA); only that
+         * table's recognisers accept a bare global */
+        pe_rec_fn fn = find_rec_in(pe_rec_pandas, v->u.g);
+        if (fn != NULL) {
+            int r = fn(e, v, v->u.g);
+            if (r < 0)
+                return e->err->code ? e->err->code : PR_EFORMAT;
+            if (r > 0)
+                return PR_OK;
+        }
         /* The decoder runs _codecs.encode itself (protocol 0-2 bytes),
          * so as a bare value it is shown as Python shows that function,
          * like the reference of the contract does. */

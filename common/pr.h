@@ -144,7 +144,8 @@ typedef enum pr_input_kind {
     PR_INPUT_PICKLE,        /* raw pickle bytes (starts with PROTO) */
     PR_INPUT_BASE64,        /* base64 lines of a pickle */
     PR_INPUT_RECORD3,       /* Prefect 3 {"metadata", "result"} */
-    PR_INPUT_BLOB2          /* Prefect 2 {"serializer", "data"} */
+    PR_INPUT_BLOB2,         /* Prefect 2 {"serializer", "data"} */
+    PR_INPUT_DATADOC        /* Prefect 2.0-2.5 {"encoding", "blob"} */
 } pr_input_kind;
 
 /*
@@ -155,8 +156,10 @@ pr_input_kind pr_sniff(const void *data, size_t len);
 
 /*
  * pr_sniff_to_json - decode raw pickle bytes, base64 pickle text, or a
- * Prefect result record whose serializer is pickle.  *kind (may be NULL)
- * receives what the input was.  PR_EFORMAT when it is none of these.
+ * Prefect result record or data document with any serializer
+ * pr_decode_result knows.  *kind (may be NULL) receives what the input
+ * was; when it is none of these, *kind is PR_INPUT_UNKNOWN and the
+ * result PR_EFORMAT (front ends pass such input through unchanged).
  */
 pr_code pr_sniff_to_json(pr_buf *out, pr_input_kind *kind,
                          const void *data, size_t len,

@@ -6,7 +6,8 @@
  * lines), and wraps it in a JSON record for task results (3.x
  * {"metadata","result"}, 2.x {"serializer","data"}).  Feeding those to a
  * pickle loader directly is the classic "invalid literal for int() with
- * base 10" failure, so the front ends sniff first.
+ * base 10" failure, so the front ends sniff first.  Records of any
+ * serializer are decoded by pr_decode_result (record.c).
  */
 #include <string.h>
 
@@ -50,6 +51,12 @@ serializer_of(const cJSON *doc, pr_input_kind *kind, const char **payload)
         *kind = PR_INPUT_BLOB2;
         *payload = data->valuestring;
         return ser;
+    }
+    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "encoding")) &&
+        cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "blob"))) {
+        *kind = PR_INPUT_DATADOC;
+        *payload = NULL;
+        return doc;
     }
     return NULL;
 }
@@ -106,42 +113,6 @@ decode_base64_pickle(pr_buf *out, const char *text, size_t n,
     return rc;
 }
 
-static pr_code
-decode_record(pr_buf *out, pr_input_kind *kind, const char *text,
-              size_t len, const pr_decode_opts *opts, pr_error *err)
-{
-    cJSON *doc = cJSON_ParseWithLength(text, len);
-    const cJSON *ser, *type;
-    const char *payload = NULL;
-    pr_code rc;
-
-    if (doc == NULL)
-        return pr_error_set(err, PR_EFORMAT, "input starts like JSON but "
-                            "is not valid JSON");
-    ser = serializer_of(doc, kind, &payload);
-    if (ser == NULL) {
-        cJSON_Delete(doc);
-        *kind = PR_INPUT_UNKNOWN;
-        return pr_error_set(err, PR_EFORMAT, "JSON input is not a Prefect "
-                            "result record (no metadata/result or "
-                            "serializer/data keys)");
-    }
-    type = cJSON_GetObjectItemCaseSensitive(ser, "type");
-    if (!cJSON_IsString(type) || strcmp(type->valuestring, "pickle") != 0) {
-        rc = pr_error_set(err, PR_EUNSUPPORTED, "result record uses the "
-                          "'%.40s' serializer; only 'pickle' is decoded "
-                          "here", cJSON_IsString(type) ?
-                          type->valuestring : "?");
-        cJSON_Delete(doc);
-        return rc;
-    }
-    rc = decode_base64_pickle(out, payload, strlen(payload), opts,
-                              *kind == PR_INPUT_RECORD3 ?
-                              "record's result" : "blob's data", err);
-    cJSON_Delete(doc);
-    return rc;
-}
-
 pr_code
 pr_sniff_to_json(pr_buf *out, pr_input_kind *kindp,
                  const void *data, size_t len,
@@ -166,7 +137,8 @@ pr_sniff_to_json(pr_buf *out, pr_input_kind *kindp,
                                     err);
     case PR_INPUT_RECORD3:
     case PR_INPUT_BLOB2:
-        return decode_record(out, kindp, data, len, opts, err);
+    case PR_INPUT_DATADOC:
+        return pr_decode_result(out, data, len, NULL, 0, opts, err);
     default:
         break;
     }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# run.sh - speed and memory of the C decoder against CPython (`make bench`).
+#
+#   bench/run.sh                 generate inputs in build/bench, print table
+#   BENCH_RUNS=10 bench/run.sh   best of 10 instead of 5
+#   BENCH_TYPED=1 bench/run.sh   decode with --typed
+#
+# A benchmark is not a test: this always exits 0, and prints MISSED next
+# to each target that was not met.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PYTHON=/usr/bin/python3
+OUT=build/bench
+# The decoder driver (tests/tools/pr_decode.c), under either spelling.
+DECODER=${PR_DECODE:-build/tools/pr-decode}
+[ -x "$DECODER" ] || [ ! -x build/tools/pr_decode ] ||
+    DECODER=build/tools/pr_decode
+
+t0=$(date +%s)
+if ! "$PYTHON" bench/gen_inputs.py "$OUT"; then
+    echo "bench: could not generate the inputs (MISSED: nothing measured)"
+    exit 0
+fi
+if ! cc -O2 -Wall -Wextra -Werror -o "$OUT/timeit" bench/timeit.c; then
+    echo "bench: could not build bench/timeit.c (MISSED: C not measured)"
+fi
+args=(--decoder "$DECODER" --runs "${BENCH_RUNS:-5}")
+[ "${BENCH_TYPED:-0}" = 1 ] && args+=(--typed)
+"$PYTHON" bench/measure.py "${args[@]}" "$OUT" ||
+    echo "bench: measure.py failed (MISSED)"
+echo "bench: $(( $(date +%s) - t0 )) s"
+exit 0

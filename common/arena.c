@@ -7,6 +7,7 @@
 struct pr_arena_chunk {
     pr_arena_chunk *next;
     size_t size;
+    size_t total;           /* bytes counted in used for this chunk */
 };
 
 /* The payload starts after the header, rounded up to 16 bytes. */
@@ -33,6 +34,7 @@ pr_arena_dispose(pr_arena *a)
         pr_free(c);
         c = next;
     }
+    pr_free(a->spare);
     memset(a, 0, sizeof(*a));
 }
 
@@ -44,6 +46,18 @@ arena_grow(pr_arena *a, size_t n, pr_error *err)
 
     if (n > want)
         want = n;
+    if (a->spare != NULL && a->spare->size >= n && a->used <= a->max &&
+        a->spare->total <= a->max - a->used) {
+        /* reuse the chunk the last reset kept instead of malloc/free */
+        c = a->spare;
+        a->spare = NULL;
+        c->next = a->head;
+        a->head = c;
+        a->used += c->total;
+        a->cur = (char *)c + ARENA_HDR;
+        a->end = a->cur + c->size;
+        return a->cur;
+    }
     if (!pr_size_add(want, ARENA_HDR, &total) ||
         a->used > a->max || total > a->max - a->used) {
         pr_error_set(err, PR_ELIMIT, "decoder memory would exceed %zu bytes "
@@ -58,6 +72,7 @@ arena_grow(pr_arena *a, size_t n, pr_error *err)
     }
     c->next = a->head;
     c->size = want;
+    c->total = total;
     a->head = c;
     a->used += total;
     a->cur = (char *)c + ARENA_HDR;
@@ -92,4 +107,26 @@ pr_arena_calloc(pr_arena *a, size_t n, pr_error *err)
     if (p != NULL)
         memset(p, 0, n);
     return p;
+}
+
+void
+pr_arena_reset(pr_arena *a, pr_arena_mark m)
+{
+    while (a->head != m.head && a->head != NULL) {
+        pr_arena_chunk *c = a->head;
+        a->head = c->next;
+        a->used -= c->total;
+        if (a->spare == NULL || a->spare->size < c->size) {
+            pr_free(a->spare);
+            a->spare = c;
+        } else {
+            pr_free(c);
+        }
+    }
+    if (a->head == NULL) {
+        a->cur = a->end = NULL;
+        return;
+    }
+    a->cur = m.cur;
+    a->end = (char *)a->head + ARENA_HDR + a->head->size;
 }

@@ -21,6 +21,7 @@ typedef struct pr_arena {
     size_t used;            /* bytes handed out + chunk headers */
     size_t max;             /* limit on used */
     size_t next_chunk;      /* size of the next chunk to allocate */
+    pr_arena_chunk *spare;  /* kept by pr_arena_reset for reuse */
 } pr_arena;
 
 void pr_arena_init(pr_arena *a, size_t max);
@@ -29,5 +30,25 @@ void pr_arena_dispose(pr_arena *a);
 void *pr_arena_alloc(pr_arena *a, size_t n, pr_error *err);
 /* Like pr_arena_alloc, zero-filled. */
 void *pr_arena_calloc(pr_arena *a, size_t n, pr_error *err);
+
+/*
+ * A position in an arena.  pr_arena_reset(a, m) frees everything
+ * allocated after m was taken (stack discipline): the emitter uses it so
+ * that memory for writing a value lives only while the value is open.
+ */
+typedef struct pr_arena_mark {
+    pr_arena_chunk *head;
+    char *cur;
+} pr_arena_mark;
+
+static inline pr_arena_mark
+pr_arena_get_mark(const pr_arena *a)
+{
+    pr_arena_mark m = { a->head, a->cur };
+
+    return m;
+}
+
+void pr_arena_reset(pr_arena *a, pr_arena_mark m);
 
 #endif

@@ -15,6 +15,9 @@
 
 #define MIN_CAP 256
 
+/* A streaming buffer sends its bytes once it holds this much. */
+#define SINK_CHUNK ((size_t)64 << 10)
+
 void
 pr_buf_init(pr_buf *b, size_t max)
 {
@@ -22,6 +25,34 @@ pr_buf_init(pr_buf *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max;
+    b->sink = NULL;
+    b->sink_arg = NULL;
+    b->flushed = 0;
+}
+
+void
+pr_buf_stream(pr_buf *b, pr_buf_sink sink, void *arg)
+{
+    b->sink = sink;
+    b->sink_arg = arg;
+}
+
+pr_code
+pr_buf_flush(pr_buf *b, pr_error *err)
+{
+    pr_code rc;
+
+    if (b->sink == NULL || b->len == 0)
+        return PR_OK;
+    rc = b->sink(b->sink_arg, b->data, b->len, err);
+    if (rc != PR_OK)
+        return rc;
+    if (b->max != 0)
+        b->max -= b->len < b->max ? b->len : b->max;
+    b->flushed += b->len;
+    b->len = 0;
+    b->data[0] = '\0';
+    return PR_OK;
 }
 
 void
@@ -60,16 +91,22 @@ pr_buf_reserve(pr_buf *b, size_t extra, pr_error *err)
     size_t need, ncap;
     char *p;
 
+    if (b->sink != NULL && b->len >= SINK_CHUNK &&
+        b->len + extra >= b->cap) {
+        pr_code rc = pr_buf_flush(b, err);
+        if (rc != PR_OK)
+            return rc;
+    }
     if (!pr_size_add(b->len, extra, &need) || need == SIZE_MAX) {
         if (b->max != 0)
             return pr_error_set(err, PR_ELIMIT, "output would exceed %zu "
-                                "bytes (max_output)", b->max);
+                                "bytes (max_output)", b->max + b->flushed);
         return pr_error_set(err, PR_ENOMEM, "output buffer cannot grow "
                             "past %zu bytes", b->len);
     }
     if (b->max != 0 && need > b->max)
         return pr_error_set(err, PR_ELIMIT, "output would exceed %zu bytes "
-                            "(max_output)", b->max);
+                            "(max_output)", b->max + b->flushed);
     if (need < b->cap)
         return PR_OK;
 

@@ -33,7 +33,8 @@ typedef enum pe_field_kind {
 } pe_field_kind;
 
 typedef struct pe_field {
-    const char *key;        /* NUL-terminated */
+    const char *key;        /* NUL-terminated unless klen is set */
+    uint32_t klen;          /* 0: strlen(key) */
     uint8_t kind;
     const char *s;
     size_t slen;
@@ -54,6 +55,7 @@ struct pe_frame {
     void *st;               /* step-specific state (arena) */
     pv **items;
     const pe_field *fields;
+    pr_arena_mark mark;     /* scratch memory to release on pop */
     char keybuf[40];        /* for keys formatted from numbers */
 };
 
@@ -61,7 +63,18 @@ struct pe_emitter {
     pr_buf *out;
     const pr_decode_opts *opts;
     pr_error *err;
+    /*
+     * a: scratch memory for writing values (field lists, key texts,
+     * recogniser state).  What is allocated while a value is being
+     * emitted lives until that value's frame is popped (or, when the
+     * value pushes no frame, until its emit returns), so memory is
+     * bounded by nesting depth, not by the number of values.
+     * doc: the decoded document's arena, for anything cached on values.
+     */
     pr_arena *a;
+    pr_arena *doc;
+    pr_arena_mark value_mark;   /* taken when the current value began */
+    int value_open;             /* value_mark not yet given to a frame */
     pe_frame *frames;
     uint32_t depth, cap;
     void *tz;               /* pr_tzcache *, created on first use */
@@ -103,7 +116,10 @@ typedef struct pe_rec {
     pe_rec_fn fn;
 } pe_rec;
 
-/* Tables, each ended by a {NULL, NULL, NULL} entry. */
+/* Tables, each ended by a {NULL, NULL, NULL} entry.  Every module named
+ * in them must pass pe_maybe_recognised (a fast pre-check; the unit
+ * tests verify it). */
+int pe_maybe_recognised(const char *module);
 extern const pe_rec pe_rec_stdlib[];
 extern const pe_rec pe_rec_numpy[];
 extern const pe_rec pe_rec_pandas[];

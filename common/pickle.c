@@ -74,10 +74,22 @@ new_dictlike(pr_vm *vm, pv_kind kind)
     return v->u.d ? v : NULL;
 }
 
+/* Small ints are shared, read-only nodes (as CPython caches them): a
+ * result full of counters and flags allocates nothing for them. */
+#define SI(n) { PV_INT, 0, 0, 0, { .i = (n) } }
+#define SI4(n) SI(n), SI((n) + 1), SI((n) + 2), SI((n) + 3)
+#define SI16(n) SI4(n), SI4((n) + 4), SI4((n) + 8), SI4((n) + 12)
+#define SI64(n) SI16(n), SI16((n) + 16), SI16((n) + 32), SI16((n) + 48)
+static pv small_ints[256] = { SI64(0), SI64(64), SI64(128), SI64(192) };
+
 static pv *
 new_int(pr_vm *vm, int64_t i)
 {
-    pv *v = new_value(vm, PV_INT);
+    pv *v;
+
+    if (i >= 0 && i < 256)
+        return &small_ints[i];
+    v = new_value(vm, PV_INT);
 
     if (v != NULL)
         v->u.i = i;
@@ -1299,6 +1311,7 @@ setitems_on(pr_vm *vm, pv *target, pv **items, size_t n, const char *op)
              "item assignment", op, vm->pos,
              target->kind == PV_LIST ? "list" : "non-dict value");
     }
+    TRY(pv_dict_reserve(vm->a, d, n / 2, vm->err));
     for (size_t i = 0; i < n; i += 2)
         TRY(pv_dict_set(vm->a, d, items[i], items[i + 1], vm->err));
     return PR_OK;
@@ -1359,6 +1372,7 @@ op_marked(pr_vm *vm, uint8_t op)
         v = new_dictlike(vm, PV_DICT);
         if (v == NULL)
             return vm->err->code;
+        TRY(pv_dict_reserve(vm->a, v, (vm->sp - start) / 2, vm->err));
         for (size_t i = start; i < vm->sp; i += 2)
             TRY(pv_dict_set(vm->a, v, vm->stack[i], vm->stack[i + 1],
                             vm->err));

@@ -63,14 +63,34 @@ const char *pr_code_name(pr_code code);
  * A growable byte buffer with a hard cap.  data is always NUL-terminated
  * when non-NULL.  Appending past `max` fails with PR_ELIMIT.
  */
-typedef struct pr_buf {
+typedef struct pr_buf pr_buf;
+/* Receives full chunks of a streaming buffer; nonzero code stops. */
+typedef pr_code (*pr_buf_sink)(void *arg, const char *p, size_t n,
+                               pr_error *err);
+
+struct pr_buf {
     char *data;
     size_t len;
     size_t cap;
-    size_t max;     /* 0 means SIZE_MAX */
-} pr_buf;
+    size_t max;     /* bytes still allowed in data; 0 means SIZE_MAX */
+    /*
+     * Streaming (optional, see pr_buf_stream): when the buffer would
+     * grow past a chunk, its bytes go to sink and it starts again
+     * empty; max then shrinks by what was sent, so it keeps bounding
+     * the whole output.  flushed counts the bytes sent.
+     */
+    pr_buf_sink sink;
+    void *sink_arg;
+    size_t flushed;
+};
 
 void pr_buf_init(pr_buf *b, size_t max);
+/* Makes b stream to sink (see struct pr_buf).  Output already sent
+ * cannot be taken back, so a failed decode leaves partial output with
+ * the sink; callers that must not, do not stream. */
+void pr_buf_stream(pr_buf *b, pr_buf_sink sink, void *arg);
+/* Sends what is buffered to the sink (no-op without one). */
+pr_code pr_buf_flush(pr_buf *b, pr_error *err);
 void pr_buf_dispose(pr_buf *b);
 /* Hands the bytes to the caller (free with pr_free); b becomes empty. */
 char *pr_buf_detach(pr_buf *b, size_t *len);

@@ -19,6 +19,9 @@
 
 /* ---- writers --------------------------------------------------------- */
 
+static pr_code pe_keyn(pe_emitter *e, const char *key, size_t klen,
+                       int first);
+
 int
 pe_typed(const pe_emitter *e)
 {
@@ -54,11 +57,17 @@ pe_double(pe_emitter *e, double d)
 pr_code
 pe_key(pe_emitter *e, const char *key, int first)
 {
+    return pe_keyn(e, key, strlen(key), first);
+}
+
+static pr_code
+pe_keyn(pe_emitter *e, const char *key, size_t klen, int first)
+{
     pr_code rc;
 
     if (!first && (rc = pr_buf_putc(e->out, ',', e->err)) != PR_OK)
         return rc;
-    if ((rc = pe_cstr(e, key)) != PR_OK)
+    if ((rc = pe_str(e, key, klen)) != PR_OK)
         return rc;
     return pr_buf_putc(e->out, ':', e->err);
 }
@@ -90,6 +99,14 @@ pe_push(pe_emitter *e, pv *owner, pe_step_fn step)
     f = &e->frames[e->depth++];
     memset(f, 0, offsetof(pe_frame, keybuf));
     f->keybuf[0] = '\0';
+    /* the first frame a value pushes owns the scratch memory the value
+     * allocated before pushing it; later ones own only their own */
+    if (e->value_open) {
+        f->mark = e->value_mark;
+        e->value_open = 0;
+    } else {
+        f->mark = pr_arena_get_mark(e->a);
+    }
     f->step = step;
     f->owner = owner;
     f->plain = plain;
@@ -107,6 +124,7 @@ pe_pop(pe_emitter *e)
 
     if (f->owner != NULL)
         f->owner->flags &= (uint8_t)~PVF_EMITTING;
+    pr_arena_reset(e->a, f->mark);
 }
 
 static void
@@ -167,10 +185,13 @@ step_fields(pe_emitter *e, pe_frame *f, pv **child)
         return PE_DONE;
     }
     fl = &f->fields[f->i];
-    if (pe_key(e, fl->key, f->i == 0) != PR_OK)
-        return PE_ERROR;
+    {
+        size_t klen = fl->klen ? fl->klen : strlen(fl->key);
+        if (pe_keyn(e, fl->key, klen, f->i == 0) != PR_OK)
+            return PE_ERROR;
+        set_tok_key(f, fl->key, klen);
+    }
     f->i++;
-    set_tok_key(f, fl->key, strlen(fl->key));
     switch (fl->kind) {
     case PEF_STRING:
         if (pe_str(e, fl->s, fl->slen) != PR_OK)
@@ -594,8 +615,29 @@ state_str(const pv *st, const char *key)
     return hit != NULL && hit->kind == PV_STR ? hit : NULL;
 }
 
+static const char *by_value_name(pe_emitter *e, const pv *cls);
+
+/* Names are cached on the class node (in the document's arena): every
+ * instance of a by-value class asks for the same name. */
 const char *
 pe_by_value_name(pe_emitter *e, const pv *cls)
+{
+    pr_arena *scratch = e->a;
+    const char *name;
+
+    if (cls == NULL || cls->kind != PV_OBJ)
+        return NULL;
+    if (cls->u.o->name != NULL)
+        return cls->u.o->name;
+    e->a = e->doc;
+    name = by_value_name(e, cls);
+    e->a = scratch;
+    cls->u.o->name = name;
+    return name;
+}
+
+static const char *
+by_value_name(pe_emitter *e, const pv *cls)
 {
     const pv_global *g = pv_obj_global(cls);
     const pv *args, *mod = NULL, *qual = NULL, *st;
@@ -775,10 +817,11 @@ emit_generic(pe_emitter *e, pv *v)
             memcpy(big, fl, n * sizeof(pe_field));
             fl = big;
             for (uint32_t i = 0; i < flat->u.d->n; i++) {
-                const char *k = pe_as_cstr(e, flat->u.d->kv[2 * i]);
-                if (k == NULL)
-                    return e->err->code;
-                fl[n].key = k;
+                const pv *k = flat->u.d->kv[2 * i];
+                /* keys point into the document; never empty here? an
+                 * empty key has klen 0, so give it a NUL-terminated "" */
+                fl[n].key = k->n ? (const char *)k->u.p : "";
+                fl[n].klen = k->n;
                 fl[n].kind = PEF_VALUE;
                 fl[n].v = flat->u.d->kv[2 * i + 1];
                 n++;
@@ -835,9 +878,28 @@ find_rec_in(const pe_rec *table, const pv_global *g)
     return NULL;
 }
 
+/* Modules some recogniser table names; anything else (most of all a
+ * user's __main__ classes) skips the table scan. */
+int
+pe_maybe_recognised(const char *m)
+{
+    switch (m[0]) {
+    case 'b': return strcmp(m, "builtins") == 0;
+    case 'c': return strncmp(m, "co", 2) == 0;    /* collections, copyreg */
+    case 'd': return strncmp(m, "d", 1) == 0;     /* datetime, decimal */
+    case 'n': return strncmp(m, "numpy", 5) == 0;
+    case 'p': return strncmp(m, "pa", 2) == 0;    /* pandas, pathlib */
+    case 'u': return strcmp(m, "uuid") == 0;
+    case '_': return strcmp(m, "_pydecimal") == 0;
+    default: return 0;
+    }
+}
+
 static pe_rec_fn
 find_rec(const pv_global *g)
 {
+    if (!pe_maybe_recognised(g->module))
+        return NULL;
     for (size_t t = 0; t < sizeof(rec_tables) / sizeof(rec_tables[0]);
          t++) {
         pe_rec_fn fn = find_rec_in(rec_tables[t], g);
@@ -1006,7 +1068,7 @@ emit_ref(pe_emitter *e, uint32_t k)
 static pe_rec_fn find_rec_in(const pe_rec *table, const pv_global *g);
 
 static pr_code
-emit_value(pe_emitter *e, pv *v)
+emit_value_in(pe_emitter *e, pv *v)
 {
     switch (v->kind) {
     case PV_NONE:
@@ -1093,6 +1155,25 @@ emit_value(pe_emitter *e, pv *v)
     }
 }
 
+/* Emits one value; scratch memory it allocated is released at once
+ * unless it pushed a frame, which then owns it. */
+static pr_code
+emit_value(pe_emitter *e, pv *v)
+{
+    pr_code rc;
+    uint32_t depth = e->depth;
+
+    if (v->kind <= PV_BYTEARRAY)
+        return emit_value_in(e, v);     /* scalars allocate nothing */
+    e->value_mark = pr_arena_get_mark(e->a);
+    e->value_open = 1;
+    rc = emit_value_in(e, v);
+    if (e->value_open && e->depth == depth)
+        pr_arena_reset(e->a, e->value_mark);
+    e->value_open = 0;
+    return rc;
+}
+
 static pr_code
 emit_loop(pe_emitter *e, pv *root)
 {
@@ -1124,8 +1205,9 @@ pr_pickle_to_json(pr_buf *out, const void *data, size_t len,
     pr_decode_opts defaults = PR_DECODE_OPTS_INIT;
     pv_doc doc;
     pe_emitter e;
+    pr_arena scratch;
     pr_code rc;
-    size_t saved_max = out->max, budget;
+    size_t saved_max = out->max, budget, flushed_before = out->flushed;
     pr_error local;
 
     if (err == NULL)
@@ -1153,8 +1235,15 @@ pr_pickle_to_json(pr_buf *out, const void *data, size_t len,
     e.out = out;
     e.opts = opts;
     e.err = err;
-    e.a = &doc.arena;
+    e.doc = &doc.arena;
+    pr_arena_init(&scratch, opts->lim.max_arena);
+    e.a = &scratch;
     rc = emit_loop(&e, doc.root);
+    pr_arena_dispose(&scratch);
+    /* bytes a streaming buffer sent also count against the caller's cap */
+    if (saved_max != 0)
+        saved_max -= out->flushed - flushed_before < saved_max ?
+                     out->flushed - flushed_before : saved_max;
     out->max = saved_max;
     if (rc == PR_ELIMIT && strstr(err->msg, "(max_output)") != NULL &&
         budget < opts->lim.max_output)

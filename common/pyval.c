@@ -194,6 +194,31 @@ dict_reindex(pr_arena *a, pv_dict *d, int is_set, pr_error *err)
 }
 
 pr_code
+pv_dict_reserve(pr_arena *a, pv *dict, size_t extra, pr_error *err)
+{
+    pv_dict *d = dict->u.d;
+    int is_set = dict->kind != PV_DICT;
+    uint32_t width = is_set ? 1 : 2;
+    size_t want = (size_t)d->n + extra;
+    pv **kv;
+
+    if (want <= d->cap)
+        return PR_OK;
+    if (want > UINT32_MAX / 4)
+        return pr_error_set(err, PR_ELIMIT, "dict has too many entries");
+    kv = pr_arena_alloc(a, want * width * sizeof(pv *), err);
+    if (kv == NULL)
+        return err->code;
+    if (d->n)
+        memcpy(kv, d->kv, (size_t)d->n * width * sizeof(pv *));
+    d->kv = kv;
+    d->cap = (uint32_t)want;
+    if (d->cap >= DICT_INDEX_AT)
+        return dict_reindex(a, d, is_set, err);
+    return PR_OK;
+}
+
+pr_code
 pv_dict_set(pr_arena *a, pv *dict, pv *key, pv *value, pr_error *err)
 {
     pv_dict *d = dict->u.d;

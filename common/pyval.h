@@ -100,6 +100,7 @@ struct pv_obj {
     pv *state;              /* from BUILD, or NULL */
     pv *listitems;          /* PV_LIST from APPEND(S) onto it, or NULL */
     pv *dictitems;          /* PV_DICT from SETITEM(S) onto it, or NULL */
+    const char *name;       /* emitter cache: name of a by-value class */
 };
 
 /* Capacity of a list's item array: n rounded up to a power of 2 (min 4)
@@ -127,6 +128,10 @@ int pv_key_equal(const pv *a, const pv *b);
  * key).  `value` is NULL for sets.  PR_EFORMAT for an unhashable key. */
 pr_code pv_dict_set(pr_arena *a, pv *dict, pv *key, pv *value,
                     pr_error *err);
+/* Makes room for `extra` more entries in a dict or set (SETITEMS and
+ * DICT know their count: one exact allocation instead of doublings). */
+pr_code pv_dict_reserve(pr_arena *a, pv *dict, size_t extra,
+                        pr_error *err);
 /* Append to a PV_LIST growing its array in the arena. */
 pr_code pv_list_append(pr_arena *a, pv *list, pv *item, pr_error *err);
 /* Lookup of a string key in a PV_DICT; NULL if absent. */

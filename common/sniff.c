@@ -144,17 +144,21 @@ pr_sniff_to_json(pr_buf *out, pr_input_kind *kindp,
     }
     /* Protocol 0 and 1 pickles have no header: try one that ends in STOP */
     if (len >= 2 && p[len - 1] == '.') {
-        size_t mark = out->len;
+        /* a trial decode: into a buffer of its own, since a streaming
+         * out could not take back what a failed trial wrote */
+        pr_buf trial;
         pr_error probe;
+        pr_buf_init(&trial, out->max);
         pr_error_clear(&probe);
-        rc = pr_pickle_to_json(out, data, len, opts, &probe);
+        rc = pr_pickle_to_json(&trial, data, len, opts, &probe);
         if (rc == PR_OK) {
-            *kindp = PR_INPUT_PICKLE;
-            return PR_OK;
+            rc = pr_buf_append(out, trial.data, trial.len, err);
+            pr_buf_dispose(&trial);
+            if (rc == PR_OK)
+                *kindp = PR_INPUT_PICKLE;
+            return rc;
         }
-        out->len = mark;
-        if (out->data != NULL)
-            out->data[mark] = '\0';
+        pr_buf_dispose(&trial);
     }
     return pr_error_set(err, PR_EFORMAT, "input is not a pickle, base64 "
                         "pickle text or Prefect result record");

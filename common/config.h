@@ -1,0 +1,90 @@
+/*
+ * config.h - internal: the loaded configuration, as the resolution core
+ * (client, REST source, HTTP layer, storage backends) reads it.  Front
+ * ends see only the opaque pr_config of pr.h and pr_config_set().
+ *
+ * Every string is owned by the struct (pr_malloc), NULL when unset.
+ * Paths are already expanded (~ and ~user).  Secrets (api_key,
+ * auth_string, encryption_key, database_url, headers) are wiped before
+ * they are freed.
+ */
+#ifndef PR_CONFIG_H
+#define PR_CONFIG_H
+
+#include "pr.h"
+
+typedef enum pr_source_mode {
+    PR_SOURCE_AUTO = 0,     /* the API when a URL is set, else database */
+    PR_SOURCE_API,
+    PR_SOURCE_DATABASE
+} pr_source_mode;
+
+/* Where a setting came from, for messages ("PREFECT_API_URL",
+ * "PREFECT_API_URL in profile 'x'", "the api_url option"). */
+#define PR_CONFIG_FROM_SIZE 96
+
+struct pr_config {
+    char *api_url;          /* checked, trailing '/' removed */
+    char api_url_from[PR_CONFIG_FROM_SIZE];
+    char *api_key;          /* Bearer token */
+    char *auth_string;      /* "user:pass" for Basic; wins over the key */
+    char *user_home;        /* the user's home directory ($HOME) */
+    char *home;             /* PREFECT_HOME */
+    char *profiles_path;
+    char *profile;          /* the selected profile, or NULL */
+    char *local_storage;    /* default result storage basepath */
+    int local_storage_set;  /* given (else $PREFECT_HOME/storage) */
+    char **remap_from;      /* storage path prefixes written elsewhere */
+    char **remap_to;        /* ... and where they are on this machine */
+    size_t nremap;
+    char *ca_file;          /* PREFECT_API_SSL_CERT_FILE / SSL_CERT_FILE */
+    int insecure;           /* PREFECT_API_TLS_INSECURE_SKIP_VERIFY */
+    char **headers;         /* "Name: value" lines sent to the API */
+    size_t nheaders;
+    long timeout_ms;        /* whole request */
+    long connect_timeout_ms;
+    int retries;            /* HTTP retries (429, 502-504, drops) */
+    long retry_base_ms;     /* first backoff wait, doubled per retry */
+    long retry_max_wait_ms; /* longest single wait (caps Retry-After) */
+    int file_retries;       /* missing task result file: attempts - 1 */
+    long file_retry_ms;     /* ... and the wait between attempts */
+    pr_source_mode source;
+    char *database;         /* path of a prefect.db (SQLite source) */
+    char *database_url;     /* PREFECT_API_DATABASE_CONNECTION_URL */
+    char *encryption_key;   /* PREFECT_SERVER_ENCRYPTION_KEY */
+};
+
+/* Defaults (milliseconds, counts). */
+#define PR_CONFIG_TIMEOUT_MS 60000L
+#define PR_CONFIG_CONNECT_TIMEOUT_MS 10000L
+#define PR_CONFIG_RETRIES 5
+#define PR_CONFIG_RETRY_BASE_MS 250L
+#define PR_CONFIG_RETRY_MAX_WAIT_MS 30000L
+#define PR_CONFIG_FILE_RETRIES 10
+#define PR_CONFIG_FILE_RETRY_MS 250L
+
+/* A deep copy (the client keeps its own).  PR_ENOMEM. */
+pr_code pr_config_dup(pr_config **out, const pr_config *c, pr_error *err);
+
+/*
+ * Expands a leading "~" or "~user" as Python's os.path.expanduser does,
+ * with `user_home` for a bare "~" (NULL: the password database).  Other
+ * paths are copied.  *out is the caller's (pr_free).  PR_EINVAL for an
+ * unknown user, PR_ENOMEM.
+ */
+pr_code pr_path_expand_user(char **out, const char *path,
+                            const char *user_home, pr_error *err);
+
+/*
+ * Checks an API URL's shape: http(s), ending in /api (self-hosted) or
+ * /api/accounts/<uuid>/workspaces/<uuid> (Prefect Cloud); trailing
+ * slashes are dropped.  `from` names the setting for the message.
+ * *out (pr_free) is the normalized URL.  PR_EINVAL, PR_ENOMEM.
+ */
+pr_code pr_config_check_api_url(char **out, const char *url,
+                                const char *from, pr_error *err);
+
+/* Wipes and frees a string that may hold a secret (NULL-safe). */
+void pr_free_secret(char *s);
+
+#endif /* PR_CONFIG_H */

@@ -1,0 +1,103 @@
+/*
+ * storage.c - picks the storage backend for a block document by its
+ * block type slug (docs/prefect-results.md section 4.4).
+ *
+ * The block document is untrusted and may hold credentials: it is
+ * parsed here once, handed to the backend as a tree, and every string
+ * in the tree is wiped before it is freed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "pr.h"
+#include "storage.h"
+
+static const pr_storage_backend backends[] = {
+    { "local-file-system", pr_storage_local_block },
+};
+
+#define ID_SHOW 40
+
+/* Wipes every string in a tree (the block may hold secrets). */
+static void
+wipe_json(cJSON *j, int depth)
+{
+    cJSON *c;
+
+    if (j == NULL || depth > 200)
+        return;
+    if (j->valuestring != NULL)
+        explicit_bzero(j->valuestring, strlen(j->valuestring));
+    for (c = j->child; c != NULL; c = c->next)
+        wipe_json(c, depth + 1);
+}
+
+static const char *
+block_slug(const cJSON *doc)
+{
+    const cJSON *bt = cJSON_GetObjectItemCaseSensitive(doc, "block_type");
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(bt, "slug");
+
+    if (cJSON_IsString(s) && s->valuestring != NULL)
+        return s->valuestring;
+    s = cJSON_GetObjectItemCaseSensitive(doc, "block_type_slug");
+    if (cJSON_IsString(s) && s->valuestring != NULL)
+        return s->valuestring;
+    return NULL;
+}
+
+pr_code
+pr_storage_fetch(const pr_storage_ctx *ctx, pr_buf *out, char *where,
+                 size_t wn, const char *block_json, size_t len,
+                 const char *block_id, const char *key, pr_error *err)
+{
+    char slug[64];
+    const char *s;
+    cJSON *doc;
+    size_t i;
+    pr_code rc;
+
+    if (wn > 0)
+        where[0] = '\0';
+    if (block_json == NULL)
+        return pr_storage_local_path(ctx, out, where, wn, key, err);
+    doc = cJSON_ParseWithLength(block_json, len);
+    if (!cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        return pr_error_set(err, PR_EFORMAT, "storage block %.*s: the "
+                            "block document is not a JSON object", ID_SHOW,
+                            block_id);
+    }
+    s = block_slug(doc);
+    if (s == NULL) {
+        wipe_json(doc, 0);
+        cJSON_Delete(doc);
+        return pr_error_set(err, PR_EFORMAT, "storage block %.*s: the "
+                            "block document has no block_type.slug",
+                            ID_SHOW, block_id);
+    }
+    for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+        if (strcmp(backends[i].slug, s) == 0)
+            break;
+    if (i == sizeof(backends) / sizeof(backends[0])) {
+        /* The slug is server data: show printable ASCII only. */
+        size_t o = 0, k;
+
+        for (k = 0; s[k] != '\0' && o + 1 < sizeof(slug); k++)
+            slug[o++] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';
+        slug[o] = '\0';
+        wipe_json(doc, 0);
+        cJSON_Delete(doc);
+        pr_error_set(err, PR_EUNSUPPORTED, "storage block type '%s' is not "
+                     "supported yet (storage block %.*s)", slug, ID_SHOW,
+                     block_id);
+        return pr_error_hint(err, "only local-file-system blocks can be "
+                             "read so far");
+    }
+    rc = backends[i].fetch(ctx, out, where, wn, doc, block_id, key, err);
+    wipe_json(doc, 0);
+    cJSON_Delete(doc);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/*
+ * storage.h - internal: reading the bytes at a result's storage key.
+ *
+ * A backend per storage block type, picked by the block document's
+ * block_type.slug from a small table in storage.c; a later backend
+ * (s3-bucket, gcs-bucket, azure-blob-storage-container,
+ * remote-file-system) adds one row and one file.  A state without a
+ * block (3.x default storage) is read by the local backend.
+ */
+#ifndef PR_STORAGE_H
+#define PR_STORAGE_H
+
+#include <cJSON.h>
+
+#include "pr.h"
+#include "config.h"
+#include "http.h"
+
+typedef struct pr_storage_ctx {
+    const pr_config *cfg;   /* local storage path, remaps, retries */
+    pr_http *http;          /* for remote backends; may be NULL */
+    int (*cancel)(void *arg);
+    void *cancel_arg;
+    size_t max_input;       /* largest file accepted, checked first */
+    int retry_missing;      /* task results: wait for a late file */
+} pr_storage_ctx;
+
+/*
+ * A backend reads `key` through the block document `block` (the whole
+ * document: "data", "block_type", "name"; secrets included), appends
+ * the bytes to out and writes where they came from (redacted) to
+ * where[0..wn).  Errors name the block and key: PR_ENOTFOUND (missing
+ * object), PR_EINVAL (a key that leaves the block's storage), PR_EIO,
+ * PR_ELIMIT (larger than max_input), PR_ECANCELED, network errors.
+ */
+typedef pr_code (*pr_storage_fetch_fn)(const pr_storage_ctx *ctx,
+                                       pr_buf *out, char *where, size_t wn,
+                                       const cJSON *block,
+                                       const char *block_id,
+                                       const char *key, pr_error *err);
+
+typedef struct pr_storage_backend {
+    const char *slug;
+    pr_storage_fetch_fn fetch;
+} pr_storage_backend;
+
+/*
+ * pr_storage_fetch - the bytes for a key.  block_json (len bytes) is
+ * the block document, or NULL for a state without a storage block (the
+ * key is then a local path: see pr_storage_local_path).  PR_EUNSUPPORTED
+ * for a block type without a backend, PR_EFORMAT for a block document
+ * that is not one.
+ */
+pr_code pr_storage_fetch(const pr_storage_ctx *ctx, pr_buf *out,
+                         char *where, size_t wn, const char *block_json,
+                         size_t len, const char *block_id, const char *key,
+                         pr_error *err);
+
+/* local-file-system blocks: expanduser(basepath)/key, kept inside. */
+pr_code pr_storage_local_block(const pr_storage_ctx *ctx, pr_buf *out,
+                               char *where, size_t wn, const cJSON *block,
+                               const char *block_id, const char *key,
+                               pr_error *err);
+
+/*
+ * No block (3.x default storage): an absolute key is opened as it is;
+ * if it is not there, under each matching remap prefix, then its base
+ * name under the local storage path.  A relative key is read under the
+ * local storage path and must stay inside it.
+ */
+pr_code pr_storage_local_path(const pr_storage_ctx *ctx, pr_buf *out,
+                              char *where, size_t wn, const char *key,
+                              pr_error *err);
+
+#endif /* PR_STORAGE_H */

@@ -218,6 +218,16 @@ pr_code pr_decode_result(pr_buf *out, const void *data, size_t len,
 pr_code pr_json_value_to_json(pr_buf *out, const char *text, size_t len,
                               const pr_decode_opts *opts, pr_error *err);
 
+/*
+ * pr_sniff_to_json_inplace - as pr_sniff_to_json, but the input buffer
+ * belongs to the caller and may be overwritten: base64 text is decoded
+ * in place instead of into a second buffer (peak memory for a large
+ * base64 result drops by the size of the pickle).
+ */
+pr_code pr_sniff_to_json_inplace(pr_buf *out, pr_input_kind *kind,
+                                 void *data, size_t len,
+                                 const pr_decode_opts *opts, pr_error *err);
+
 /* ---- resolution: a state id to the value its run returned ---------- */
 
 /*

@@ -87,10 +87,14 @@ pr_sniff(const void *data, size_t len)
     return PR_INPUT_UNKNOWN;
 }
 
+/* Decodes base64 text, then the pickle in it.  `inplace` (may be NULL)
+ * is the same text in a writable buffer the caller gave up: decoding
+ * there needs no second buffer (base64 decoding never writes ahead of
+ * where it reads). */
 static pr_code
 decode_base64_pickle(pr_buf *out, const char *text, size_t n,
-                     const pr_decode_opts *opts, const char *what,
-                     pr_error *err)
+                     char *inplace, const pr_decode_opts *opts,
+                     const char *what, pr_error *err)
 {
     uint8_t *bytes;
     size_t blen = 0;
@@ -99,6 +103,13 @@ decode_base64_pickle(pr_buf *out, const char *text, size_t n,
     if (n / 4 * 3 + 3 > opts->lim.max_input + opts->lim.max_input / 3 + 4)
         return pr_error_set(err, PR_ELIMIT, "%s of %zu bytes is larger "
                             "than the input limit (max_input)", what, n);
+    if (inplace != NULL) {
+        rc = pr_base64_decode((uint8_t *)inplace, &blen, inplace, n, err);
+        if (rc == PR_OK)
+            return pr_pickle_to_json(out, inplace, blen, opts, err);
+        return pr_error_hint(err, "the %s is not valid base64; is the "
+                             "file complete?", what);
+    }
     bytes = pr_malloc(n / 4 * 3 + 4);
     if (bytes == NULL)
         return pr_error_set(err, PR_ENOMEM, "out of memory decoding %zu "
@@ -113,10 +124,10 @@ decode_base64_pickle(pr_buf *out, const char *text, size_t n,
     return rc;
 }
 
-pr_code
-pr_sniff_to_json(pr_buf *out, pr_input_kind *kindp,
-                 const void *data, size_t len,
-                 const pr_decode_opts *opts, pr_error *err)
+static pr_code
+sniff_to_json(pr_buf *out, pr_input_kind *kindp, const void *data,
+              size_t len, char *writable, const pr_decode_opts *opts,
+              pr_error *err)
 {
     pr_decode_opts defaults = PR_DECODE_OPTS_INIT;
     pr_input_kind kind = pr_sniff(data, len), dummy;
@@ -133,8 +144,8 @@ pr_sniff_to_json(pr_buf *out, pr_input_kind *kindp,
     case PR_INPUT_PICKLE:
         return pr_pickle_to_json(out, data, len, opts, err);
     case PR_INPUT_BASE64:
-        return decode_base64_pickle(out, data, len, opts, "base64 text",
-                                    err);
+        return decode_base64_pickle(out, data, len, writable, opts,
+                                    "base64 text", err);
     case PR_INPUT_RECORD3:
     case PR_INPUT_BLOB2:
     case PR_INPUT_DATADOC:
@@ -162,4 +173,19 @@ pr_sniff_to_json(pr_buf *out, pr_input_kind *kindp,
     }
     return pr_error_set(err, PR_EFORMAT, "input is not a pickle, base64 "
                         "pickle text or Prefect result record");
+}
+
+pr_code
+pr_sniff_to_json(pr_buf *out, pr_input_kind *kindp, const void *data,
+                 size_t len, const pr_decode_opts *opts, pr_error *err)
+{
+    return sniff_to_json(out, kindp, data, len, NULL, opts, err);
+}
+
+pr_code
+pr_sniff_to_json_inplace(pr_buf *out, pr_input_kind *kindp, void *data,
+                         size_t len, const pr_decode_opts *opts,
+                         pr_error *err)
+{
+    return sniff_to_json(out, kindp, data, len, data, opts, err);
 }

@@ -117,7 +117,8 @@ main(int argc, char **argv)
             if (!quiet)
                 fputs("OK ", stdout);
         }
-        rc = sniff ? pr_sniff_to_json(&out, NULL, data, len, &opts, &err)
+        rc = sniff ? pr_sniff_to_json_inplace(&out, NULL, data, len, &opts,
+                                              &err)
                    : pr_pickle_to_json(&out, data, len, &opts, &err);
         if (rc == PR_OK && stream)
             rc = pr_buf_flush(&out, &err);

@@ -19,7 +19,7 @@ known_kind(pr_input_kind k)
 {
     return k == PR_INPUT_UNKNOWN || k == PR_INPUT_PICKLE ||
            k == PR_INPUT_BASE64 || k == PR_INPUT_RECORD3 ||
-           k == PR_INPUT_BLOB2;
+           k == PR_INPUT_BLOB2 || k == PR_INPUT_DATADOC;
 }
 
 int

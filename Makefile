@@ -5,7 +5,7 @@
 #   make demo       decode the bundled examples
 #   make bench      speed and memory against CPython (not a test)
 #   make fuzz       build the libFuzzer targets (clang-14)
-#   make fixtures   regenerate tests/fixtures with /usr/bin/python3
+#   make fixtures   regenerate tests/fixtures (Debian 12 and 13 stacks)
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC       ?= gcc
@@ -89,8 +89,26 @@ bench: all
 fuzz:
 	$(MAKE) -f fuzz/Makefile
 
-fixtures:
+# ---- fixtures (tests/fixtures, tests/modern) --------------------- begin
+# make fixtures          both stacks, from scratch
+# make fixtures-classic  Debian 12's stack: $(PYTHON) (Python 3.11, numpy 1,
+#                        pandas 1.5), tests/fixtures/{data,expected.jsonl}
+#                        and tests/bad
+# make fixtures-modern   Debian 13's stack (Python 3.13, numpy 2, pandas 2)
+#                        in a chroot built on first use (root, minutes):
+#                        tests/fixtures/modern
+# make check never needs the chroot: it reads the committed files.
+MODERN_CHROOT ?= $(BUILD)/modern-chroot
+.PHONY: fixtures-classic fixtures-modern
+
+fixtures: fixtures-classic fixtures-modern
+
+fixtures-classic:
 	$(PYTHON) tests/fixtures/gen_fixtures.py
+
+fixtures-modern:
+	bash tests/modern/gen_modern.sh $(MODERN_CHROOT)
+# ---- fixtures ---------------------------------------------------- end
 
 asan:
 	$(MAKE) BUILD=build-asan CC=clang-14 OPT=-O1 \

@@ -358,6 +358,24 @@ dtype_parse(pe_emitter *e, const pv *v, int depth, long *budget,
     /* shared sub-dtypes could make the walk exponential: count nodes */
     if (--*budget < 0)
         return 0;
+    /* numpy 2's StringDType pickles as a call that makes the dtype from
+     * (coerce[, na_object]); its array data is a list of the elements,
+     * stored like an object array's */
+    if (numpy_fn(g, "_internal", "_convert_to_stringdtype_kwargs") &&
+        v->u.o->how == PVH_REDUCE && v->u.o->state == NULL &&
+        v->u.o->args->n >= 1 && v->u.o->args->n <= 2 &&
+        (v->u.o->args->u.items[0]->kind == PV_INT ||
+         v->u.o->args->u.items[0]->kind == PV_BOOL)) {
+        dt = pr_arena_calloc(e->a, sizeof(*dt), e->err);
+        if (dt == NULL)
+            return -1;
+        dt->kind = 'O';
+        dt->unit_num = 1;
+        dt->itemsize = 16;
+        dt->hasobj = 1;
+        *out = dt;
+        return 1;
+    }
     if (depth > PE_DT_MAX_DEPTH || !global_is(g, "numpy", "dtype") ||
         v->u.o->how != PVH_REDUCE || v->u.o->listitems != NULL ||
         v->u.o->dictitems != NULL)

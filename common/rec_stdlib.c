@@ -614,15 +614,87 @@ rec_deque(pe_emitter *e, pv *v, const pv_global *g)
 
 /* ---- pathlib --------------------------------------------------------- */
 
+/*
+ * A path is rebuilt as str(PurePosixPath(*args)) / str(PureWindowsPath(
+ * *args)) does: Python 3.11 pickles the normalised parts, 3.12+ the raw
+ * strings given to the constructor, and both come out the same here.
+ * An argument with a root (POSIX) or a drive (Windows) starts over; a
+ * Windows root without a drive keeps the drive.  Empty and "." parts
+ * drop, ".." stays; exactly two leading POSIX slashes are kept.
+ */
+typedef struct path_acc {
+    char *s;                /* drive + root + parts, rebuilt as we go */
+    size_t drive_len, root_len, len;
+    int win;
+} path_acc;
+
+static void
+path_add(path_acc *p, const char *a, size_t n)
+{
+    char sep = p->win ? '\\' : '/';
+    size_t i = 0, dl = 0, rl = 0;
+
+#define IS_SEP(c) ((c) == '/' || (p->win && (c) == '\\'))
+    if (p->win) {
+        if (n >= 2 && IS_SEP(a[0]) && IS_SEP(a[1]) &&
+            (n == 2 || !IS_SEP(a[2]))) {
+            /* UNC drive: \\server\share */
+            size_t k = 2;
+            while (k < n && !IS_SEP(a[k]))
+                k++;
+            if (k < n)
+                k++;
+            while (k < n && !IS_SEP(a[k]))
+                k++;
+            dl = k;
+        } else if (n >= 2 && a[1] == ':') {
+            dl = 2;
+        }
+    }
+    if (dl < n && IS_SEP(a[dl])) {
+        rl = 1;
+        if (!p->win && dl + 1 < n && a[dl + 1] == '/' &&
+            (dl + 2 >= n || a[dl + 2] != '/'))
+            rl = 2;         /* POSIX keeps exactly two leading slashes */
+    }
+    if (dl > 0) {
+        /* a new drive: start over */
+        for (size_t k = 0; k < dl; k++)
+            p->s[k] = IS_SEP(a[k]) ? sep : a[k];
+        p->drive_len = p->len = dl;
+        p->root_len = 0;
+    }
+    if (rl > 0) {
+        p->len = p->drive_len;
+        for (size_t k = 0; k < rl; k++)
+            p->s[p->len++] = sep;
+        p->root_len = rl;
+    }
+    i = dl + rl;
+    while (i < n) {
+        size_t st;
+        while (i < n && IS_SEP(a[i]))
+            i++;
+        st = i;
+        while (i < n && !IS_SEP(a[i]))
+            i++;
+        if (i == st || (i - st == 1 && a[st] == '.'))
+            continue;
+        if (p->len > p->drive_len + p->root_len)
+            p->s[p->len++] = sep;
+        memcpy(p->s + p->len, a + st, i - st);
+        p->len += i - st;
+    }
+#undef IS_SEP
+}
+
 static int
 rec_path(pe_emitter *e, pv *v, const pv_global *g)
 {
     const pv *a = pe_args(v);
-    int win = strstr(g->name, "Windows") != NULL;
-    char sep = win ? '\\' : '/';
-    size_t total = 1, len = 0;
-    char *s;
-    char cls[64];
+    path_acc p;
+    size_t total = 2;
+    char cls[80];
 
     if (v->u.o->how != PVH_REDUCE || v->u.o->state != NULL)
         return 0;
@@ -631,20 +703,17 @@ rec_path(pe_emitter *e, pv *v, const pv_global *g)
             return 0;
         total += a->u.items[i]->n + 1;
     }
-    s = pr_arena_alloc(e->a, total + 1, e->err);
-    if (s == NULL)
+    memset(&p, 0, sizeof(p));
+    p.win = strstr(g->name, "Windows") != NULL;
+    p.s = pr_arena_alloc(e->a, total, e->err);
+    if (p.s == NULL)
         return -1;
-    for (uint32_t i = 0; i < a->n; i++) {
-        const pv *p = a->u.items[i];
-        if (i > 0 && len > 0 && s[len - 1] != sep && s[len - 1] != '/')
-            s[len++] = sep;
-        memcpy(s + len, p->u.p, p->n);
-        len += p->n;
-    }
-    if (len == 0)
-        s[len++] = '.';
-    snprintf(cls, sizeof(cls), "pathlib.%s", g->name);
-    return put_string(e, cls, s, len);
+    for (uint32_t i = 0; i < a->n; i++)
+        path_add(&p, (const char *)a->u.items[i]->u.p, a->u.items[i]->n);
+    if (p.len == 0)
+        p.s[p.len++] = '.';
+    snprintf(cls, sizeof(cls), "%s.%s", g->module, g->name);
+    return put_string(e, cls, p.s, p.len);
 }
 
 /* ---- odd globals ----------------------------------------------------- */
@@ -669,5 +738,11 @@ const pe_rec pe_rec_stdlib[] = {
     { "pathlib", "PureWindowsPath", rec_path },
     { "pathlib", "Path", rec_path },
     { "pathlib", "PurePath", rec_path },
+    { "pathlib._local", "PosixPath", rec_path },
+    { "pathlib._local", "PurePosixPath", rec_path },
+    { "pathlib._local", "WindowsPath", rec_path },
+    { "pathlib._local", "PureWindowsPath", rec_path },
+    { "pathlib._local", "Path", rec_path },
+    { "pathlib._local", "PurePath", rec_path },
     { NULL, NULL, NULL }
 };

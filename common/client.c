@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pr.h"
+#include "hexdigit.h"
 #include "alloc.h"
 #include "client.h"
 #include "config.h"
@@ -31,18 +32,6 @@ pr_id_kind_name(pr_id_kind kind)
     }
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 pr_code
 pr_id_normalize(char out[PR_ID_SIZE], const char *id, const char *what,
                 pr_error *err)
@@ -56,12 +45,12 @@ pr_id_normalize(char out[PR_ID_SIZE], const char *id, const char *what,
         id[23] == '-') {
         for (i = 0; i < 36; i++)
             if (i != 8 && i != 13 && i != 18 && i != 23) {
-                if (hexval(id[i]) < 0)
+                if (pr_hex_digit(id[i]) < 0)
                     break;
                 hex[o++] = id[i];
             }
     } else if (n == 32) {
-        for (i = 0; i < 32 && hexval(id[i]) >= 0; i++)
+        for (i = 0; i < 32 && pr_hex_digit(id[i]) >= 0; i++)
             hex[o++] = id[i];
     }
     if (o != 32) {
@@ -76,7 +65,7 @@ pr_id_normalize(char out[PR_ID_SIZE], const char *id, const char *what,
     for (i = 0, k = 0; i < 32; i++) {
         if (i == 8 || i == 12 || i == 16 || i == 20)
             out[k++] = '-';
-        out[k++] = digits[hexval(hex[i])];
+        out[k++] = digits[pr_hex_digit(hex[i])];
     }
     out[k] = '\0';
     return PR_OK;

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "pr.h"
+#include "hexdigit.h"
 #include "alloc.h"
 #include "jsonw.h"
 #include "jsontext.h"
@@ -98,18 +99,6 @@ is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at s (n bytes available) as a code unit, or -1. */
 static long
 hex4(const char *s, size_t n)
@@ -120,7 +109,7 @@ hex4(const char *s, size_t n)
     if (n < 4)
         return -1;
     for (i = 0; i < 4; i++) {
-        int h = hex_value(s[i]);
+        int h = pr_hex_digit(s[i]);
         if (h < 0)
             return -1;
         v = v << 4 | h;

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "pyval.h"
+#include "hexdigit.h"
 #include "alloc.h"
 #include "py2names.h"
 
@@ -502,18 +503,6 @@ py2_str(pr_vm *vm, const uint8_t *s, size_t n, int copy)
     return v;
 }
 
-static int
-hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Protocol 0 UNICODE: 'raw-unicode-escape' (latin-1 plus \uXXXX and
  * \UXXXXXXXX), converted to UTF-8 with surrogates kept. */
 static pr_code
@@ -550,7 +539,7 @@ op_unicode(pr_vm *vm)
             continue;
         }
         for (int k = 0; k < count; k++) {
-            int h = i < n ? hexval(s[i]) : -1;
+            int h = i < n ? pr_hex_digit(s[i]) : -1;
             if (h < 0)
                 FAIL(PR_EFORMAT, "UNICODE at byte %zu: truncated \\%c "
                      "escape", vm->pos, count == 4 ? 'u' : 'U');
@@ -627,8 +616,8 @@ op_string(pr_vm *vm)
             break;
         }
         case 'x': {
-            int h1 = i < n ? hexval(s[i]) : -1;
-            int h2 = i + 1 < n ? hexval(s[i + 1]) : -1;
+            int h1 = i < n ? pr_hex_digit(s[i]) : -1;
+            int h2 = i + 1 < n ? pr_hex_digit(s[i + 1]) : -1;
             if (h1 < 0 || h2 < 0)
                 FAIL(PR_EFORMAT, "STRING at byte %zu: invalid \\x escape",
                      vm->pos);
@@ -676,7 +665,7 @@ parse_int_text(pr_vm *vm, const uint8_t *s, size_t n, const char *op)
             FAIL(PR_EFORMAT, "%s at byte %zu: invalid literal for int()",
                  op, vm->pos);
         for (j = i; j < n; j++) {
-            int h = s[j] == '_' ? -2 : hexval(s[j]);
+            int h = s[j] == '_' ? -2 : pr_hex_digit(s[j]);
             if (h == -2)
                 continue;
             if (h < 0 || h >= base)

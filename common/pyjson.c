@@ -909,6 +909,27 @@ find_rec(const pv_global *g)
     return NULL;
 }
 
+/* {"<tag>": "<module.qualname>", "__by_value__": true} for a function
+ * or class that cloudpickle sent by value. */
+static pr_code
+emit_by_value(pe_emitter *e, pv *v, const char *tag)
+{
+    const char *name = pe_by_value_name(e, v);
+    pe_field *fl = pe_fields(e, 2);
+
+    if (name == NULL || fl == NULL)
+        return e->err->code;
+    fl[0].key = tag;
+    fl[0].kind = PEF_STRING;
+    fl[0].s = name;
+    fl[0].slen = strlen(name);
+    fl[1].key = "__by_value__";
+    fl[1].kind = PEF_RAW;
+    fl[1].s = "true";
+    fl[1].slen = 4;
+    return pe_push_fields(e, v, fl, 2);
+}
+
 static pr_code
 emit_obj(pe_emitter *e, pv *v)
 {
@@ -963,39 +984,13 @@ emit_obj(pe_emitter *e, pv *v)
             return e->err->code;
     }
     /* cloudpickle function by value: never decode the code object */
-    if (is_function_skeleton(v)) {
-        const char *name = pe_by_value_name(e, v);
-        pe_field *fl = pe_fields(e, 2);
-        if (name == NULL || fl == NULL)
-            return e->err->code;
-        fl[0].key = "__function__";
-        fl[0].kind = PEF_STRING;
-        fl[0].s = name;
-        fl[0].slen = strlen(name);
-        fl[1].key = "__by_value__";
-        fl[1].kind = PEF_RAW;
-        fl[1].s = "true";
-        fl[1].slen = 4;
-        return pe_push_fields(e, v, fl, 2);
-    }
+    if (is_function_skeleton(v))
+        return emit_by_value(e, v, "__function__");
     /* a by-value class used as a value */
     if (o->how == PVH_REDUCE && g != NULL &&
         (is_cloudpickle(g, "_make_skeleton_class") ||
-         is_cloudpickle(g, "_make_skeleton_enum"))) {
-        const char *name = pe_by_value_name(e, v);
-        pe_field *fl = pe_fields(e, 2);
-        if (name == NULL || fl == NULL)
-            return e->err->code;
-        fl[0].key = "__global__";
-        fl[0].kind = PEF_STRING;
-        fl[0].s = name;
-        fl[0].slen = strlen(name);
-        fl[1].key = "__by_value__";
-        fl[1].kind = PEF_RAW;
-        fl[1].s = "true";
-        fl[1].slen = 4;
-        return pe_push_fields(e, v, fl, 2);
-    }
+         is_cloudpickle(g, "_make_skeleton_enum")))
+        return emit_by_value(e, v, "__global__");
     return emit_generic(e, v);
 }
 

@@ -29,7 +29,7 @@ CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson)
 CJSON_LIBS  := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 DECOMP_LIBS := -lz -llzma -lbz2
-LIBS_CORE   := -lm
+LIBS_CORE   := -lsqlite3 -lcrypto -lm
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
@@ -37,6 +37,7 @@ LIB        := $(BUILD)/libprefectresult.a
 
 CURL_SRC   := $(sort $(wildcard curl_helper/*.c))
 CURL_OBJ   := $(CURL_SRC:%.c=$(BUILD)/%.o)
+$(CURL_OBJ): $(wildcard curl_helper/*.h)
 CURL_BIN   := $(if $(CURL_SRC),$(BUILD)/prefect-curl)
 
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))

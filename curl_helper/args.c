@@ -12,7 +12,11 @@
  *
  * Our own options live in the same table, flagged OURS, so --help lists
  * them apart.  None of their names is a curl option name (checked
- * against `curl --help all`).
+ * against `curl --help all` of curl 7.88).
+ *
+ * Secrets (-u, --oauth2-bearer, the value of an Authorization, Cookie,
+ * *Token or *Api-Key header) are copied, then overwritten in argv so
+ * that `ps` and /proc/PID/cmdline stop showing them.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +27,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "redact.h"
 
 #define NAME "prefect-curl"
 
@@ -30,10 +35,15 @@
 #define DATA_FILE_MAX ((size_t)256 << 20)
 
 enum opt_id {
-    O_USER_AGENT, O_COMPRESSED, O_CONNECT_TIMEOUT, O_DATA, O_FAIL, O_HELP,
-    O_HEADER, O_INSECURE, O_LOCATION, O_MAX_TIME, O_OUTPUT, O_SHOW_ERROR,
-    O_SILENT, O_USER, O_VERBOSE, O_VERSION, O_REQUEST,
+    O_USER_AGENT, O_CACERT, O_COMPRESSED, O_CONNECT_TIMEOUT, O_DATA,
+    O_DATA_BINARY, O_DATA_RAW, O_DATA_URLENCODE, O_FAIL, O_FAIL_WITH_BODY,
+    O_GET, O_HELP, O_HEADER, O_INCLUDE, O_INSECURE, O_JSON, O_LOCATION,
+    O_MAX_TIME, O_OAUTH2_BEARER, O_OUTPUT, O_PROGRESS_BAR, O_PROGRESS_METER,
+    O_RETRY, O_RETRY_ALL_ERRORS, O_RETRY_CONNREFUSED, O_RETRY_DELAY,
+    O_RETRY_MAX_TIME, O_SHOW_ERROR, O_SILENT, O_USER, O_VERBOSE, O_VERSION,
+    O_WRITE_OUT, O_REQUEST,
     O_TYPED, O_PLAIN, O_NAN_AS, O_PY2_STR, O_DECODE, O_RAW_BODY,
+    O_RESULT, O_RESULT_JSON, O_ALLOW_FAILED, O_REMAP_STORAGE,
     O_LIMIT_INPUT, O_LIMIT_OUTPUT, O_LIMIT_DEPTH, O_LIMIT_MEMO
 };
 
@@ -53,36 +63,81 @@ struct opt {
 static const struct opt opts[] = {
     {'A', "user-agent", ARG, O_USER_AGENT, "<name>",
      "Send User-Agent <name> to the server"},
+    {0, "cacert", ARG, O_CACERT, "<file>",
+     "CA certificates to verify the peer against"},
     {0, "compressed", BOOL, O_COMPRESSED, NULL,
      "Ask for a compressed response and decompress it"},
     {0, "connect-timeout", ARG, O_CONNECT_TIMEOUT, "<seconds>",
      "Maximum time allowed to connect"},
     {'d', "data", ARG, O_DATA, "<data>",
      "HTTP POST data; @file reads it from a file"},
+    {0, "data-binary", ARG, O_DATA_BINARY, "<data>",
+     "HTTP POST data; @file is read as it is"},
+    {0, "data-raw", ARG, O_DATA_RAW, "<data>",
+     "HTTP POST data; @ is not special"},
+    {0, "data-urlencode", ARG, O_DATA_URLENCODE, "<data>",
+     "HTTP POST data, URL-encoded"},
     {'f', "fail", BOOL, O_FAIL, NULL,
      "Fail with no output on HTTP errors (exit 22)"},
+    {0, "fail-with-body", BOOL, O_FAIL_WITH_BODY, NULL,
+     "Fail on HTTP errors (exit 22) but write the body"},
+    {'G', "get", BOOL, O_GET, NULL,
+     "Put the post data in the URL and use GET"},
     {'h', "help", 0, O_HELP, NULL, "Show this help and quit"},
     {'H', "header", ARG, O_HEADER, "<header>",
      "Pass a custom header to the server"},
+    {'i', "include", BOOL, O_INCLUDE, NULL,
+     "Include the response headers in the output"},
     {'k', "insecure", BOOL, O_INSECURE, NULL,
      "Allow insecure TLS connections"},
+    {0, "json", ARG, O_JSON, "<data>",
+     "HTTP POST JSON (Content-Type and Accept JSON)"},
     {'L', "location", BOOL, O_LOCATION, NULL, "Follow redirects"},
     {'m', "max-time", ARG, O_MAX_TIME, "<seconds>",
      "Maximum time allowed for a transfer"},
+    {0, "oauth2-bearer", ARG, O_OAUTH2_BEARER, "<token>",
+     "OAuth 2 Bearer token (never printed)"},
     {'o', "output", ARG, O_OUTPUT, "<file>",
      "Write to <file> instead of stdout"},
+    {'#', "progress-bar", BOOL, O_PROGRESS_BAR, NULL,
+     "Show transfer progress as a bar"},
+    {0, "progress-meter", BOOL, O_PROGRESS_METER, NULL,
+     "Show the progress meter (the default)"},
+    {0, "retry", ARG, O_RETRY, "<num>",
+     "Retry transient errors <num> times"},
+    {0, "retry-all-errors", BOOL, O_RETRY_ALL_ERRORS, NULL,
+     "Retry on any error (with --retry)"},
+    {0, "retry-connrefused", BOOL, O_RETRY_CONNREFUSED, NULL,
+     "Retry on connection refused too (with --retry)"},
+    {0, "retry-delay", ARG, O_RETRY_DELAY, "<seconds>",
+     "Wait this long between retries"},
+    {0, "retry-max-time", ARG, O_RETRY_MAX_TIME, "<seconds>",
+     "Retry only within this period"},
     {'S', "show-error", BOOL, O_SHOW_ERROR, NULL,
      "Show errors even when -s is used"},
-    {'s', "silent", BOOL, O_SILENT, NULL, "Silent mode: no error messages"},
+    {'s', "silent", BOOL, O_SILENT, NULL,
+     "Silent mode: no errors, no progress meter"},
     {'u', "user", ARG, O_USER, "<user:password>",
      "Server user and password (never printed)"},
     {'v', "verbose", BOOL, O_VERBOSE, NULL,
      "Show the transfer on stderr, credentials masked"},
     {'V', "version", 0, O_VERSION, NULL, "Show version numbers and quit"},
+    {'w', "write-out", ARG, O_WRITE_OUT, "<format>",
+     "Print <format> after each transfer"},
     {'X', "request", ARG, O_REQUEST, "<method>", "Request method to use"},
 
+    {0, "result", OURS, O_RESULT, NULL,
+     "Print only the values: strings raw (as jq -r),\n"
+     "anything else as JSON, one per line"},
+    {0, "result-json", OURS, O_RESULT_JSON, NULL,
+     "Print only the values, each as one line of JSON"},
+    {0, "allow-failed", OURS, O_ALLOW_FAILED, NULL,
+     "Exit 0 for FAILED and CRASHED states (not 113)"},
+    {0, "remap-storage", ARG | OURS, O_REMAP_STORAGE, "FROM=TO",
+     "Read result files written under path FROM\n"
+     "from TO here (repeatable)"},
     {0, "plain", OURS, O_PLAIN, NULL,
-     "Natural JSON, e.g. datetimes as strings (default)"},
+     "Natural JSON: datetimes as strings (default)"},
     {0, "typed", OURS, O_TYPED, NULL,
      "Keep types: wrap values as {\"__class__\", \"data\"}"},
     {0, "nan-as", ARG | OURS, O_NAN_AS, "null|string|token",
@@ -208,12 +263,32 @@ parse_count(const char *s, int suffixes, size_t *out)
     return NULL;
 }
 
+/* A whole number >= 0, as curl reads --retry. */
+static const char *
+parse_whole(const char *s, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (end == s || *end != '\0')
+        return "expected a proper numerical parameter";
+    if (v < 0)
+        return "expected a positive numerical parameter";
+    if (errno == ERANGE || v > 100000)
+        return "too large number";
+    *out = v;
+    return NULL;
+}
+
 /*
- * Reads a -d @file value, dropping CR and LF as curl does.
- * Returns 0, -1 (cannot read it), -2 (out of memory), -3 (too large).
+ * Reads a whole file (or stdin for "-"); with `strip`, CR and LF are
+ * dropped, as curl does for -d @file.  Returns 0, -1 (cannot read it),
+ * -2 (out of memory), -3 (too large).
  */
 static int
-read_data_file(const char *path, char **out, size_t *outlen)
+read_file(const char *path, int strip, char **out, size_t *outlen)
 {
     FILE *f;
     char *buf = NULL;
@@ -225,7 +300,7 @@ read_data_file(const char *path, char **out, size_t *outlen)
     else if ((f = fopen(path, "rb")) == NULL)
         return -1;
     while (rc == 0 && (c = getc(f)) != EOF) {
-        if (c == '\r' || c == '\n')
+        if (strip && (c == '\r' || c == '\n'))
             continue;
         if (len + 1 >= cap) {
             size_t ncap = cap ? cap * 2 : 256;
@@ -263,45 +338,130 @@ read_data_file(const char *path, char **out, size_t *outlen)
 struct parse_state {
     const char **outputs;   /* -o values in order */
     size_t noutputs;
-    const char *unreadable; /* a -d @file that could not be read */
+    const char *unreadable; /* a data @file that could not be read */
 };
 
-/* Appends one -d value; several are joined with '&' as curl does. */
+/* How a data option reads its value. */
+enum data_kind {
+    D_ASCII,        /* -d: @file with CR and LF dropped */
+    D_BINARY,       /* --data-binary: @file as it is */
+    D_RAW,          /* --data-raw: no @file */
+    D_URLENCODE,    /* --data-urlencode */
+    D_JSON          /* --json: @file as it is, no '&' before it */
+};
+
+/* Appends the URL-encoding of s (n bytes) to out, as curl's
+ * --data-urlencode: unreserved characters kept, space as '+', the rest
+ * as %XX.  out must have room for 3 * n bytes. */
+static size_t
+urlencode(char *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i, o = 0;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+            c == '~') {
+            out[o++] = (char)c;
+        } else if (c == ' ') {
+            out[o++] = '+';
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    return o;
+}
+
+/* Reads the @file of a data option; an unreadable one is remembered
+ * (curl warns and sends nothing for it).  Returns 0, 2 or 27. */
+static int
+data_file(struct parse_state *ps, const char *path, int strip,
+          char **piece, size_t *plen, const char *shown)
+{
+    int rc = read_file(path, strip, piece, plen);
+
+    if (rc == -2)
+        return 27;
+    if (rc == -3)
+        return usage_error(shown, "the data file is larger than 256M");
+    if (rc == -1) {
+        ps->unreadable = path;
+        *piece = NULL;
+        *plen = 0;
+    }
+    return 0;
+}
+
+/*
+ * Appends one data value.  Pieces are joined with '&' as curl does,
+ * except that a --json piece is glued to what came before.
+ */
 static int
 add_data(pcurl_args *a, struct parse_state *ps, const char *val,
-         const char *shown)
+         enum data_kind kind, const char *shown)
 {
-    char *piece = NULL, *joined;
-    size_t plen;
-    int rc;
+    char *piece = NULL, *joined, *enc = NULL;
+    const char *src = val;
+    size_t plen = strlen(val), nlen = 0;
+    int rc, sep;
 
-    if (val[0] == '@') {
-        rc = read_data_file(val + 1, &piece, &plen);
-        if (rc == -2)
-            return 27;
-        if (rc == -3)
-            return usage_error(shown, "the data file is larger than 256M");
-        if (rc == -1) {
-            /* curl warns (unless -s) and sends an empty body; so do we. */
-            ps->unreadable = val + 1;
-            piece = NULL;
-            plen = 0;
+    if (kind == D_URLENCODE) {
+        /* "name=content", "=content", "name@file", "@file", "content" */
+        const char *p = strchr(val, '=');
+        int is_file = 0;
+
+        if (p == NULL && (p = strchr(val, '@')) != NULL)
+            is_file = 1;
+        if (p != NULL) {
+            nlen = (size_t)(p - val);
+            src = p + 1;
+            plen = strlen(src);
         }
-    } else {
-        plen = strlen(val);
+        if (is_file) {
+            rc = data_file(ps, src, 0, &piece, &plen, shown);
+            if (rc != 0)
+                return rc;
+            src = piece ? piece : "";
+        }
+        if (plen > (SIZE_MAX - nlen - 2) / 3 ||
+            (enc = malloc(nlen + 1 + 3 * plen + 1)) == NULL) {
+            free(piece);
+            return 27;
+        }
+        memcpy(enc, val, nlen);
+        if (nlen > 0)
+            enc[nlen++] = '=';
+        plen = nlen + urlencode(enc + nlen, src, plen);
+        free(piece);
+        piece = enc;
+        src = piece;
+    } else if (val[0] == '@' && kind != D_RAW) {
+        rc = data_file(ps, val + 1, kind == D_ASCII, &piece, &plen, shown);
+        if (rc != 0)
+            return rc;
+        src = piece ? piece : "";
     }
-    joined = malloc(a->data_len + (a->data ? 1 : 0) + plen + 1);
+    if (kind == D_JSON)
+        a->json = 1;
+    sep = a->data != NULL && kind != D_JSON;
+    joined = malloc(a->data_len + (size_t)sep + plen + 1);
     if (joined == NULL) {
         free(piece);
         return 27;
     }
     if (a->data) {
         memcpy(joined, a->data, a->data_len);
-        joined[a->data_len++] = '&';
+        if (sep)
+            joined[a->data_len++] = '&';
         free(a->data);
     }
     if (plen > 0)
-        memcpy(joined + a->data_len, piece ? piece : val, plen);
+        memcpy(joined + a->data_len, src, plen);
     a->data_len += plen;
     joined[a->data_len] = '\0';
     a->data = joined;
@@ -318,6 +478,24 @@ grow(void *arr, size_t n, size_t elem)
     return realloc(arr, (n + 1) * elem);
 }
 
+/* Overwrites a secret in argv so that ps shows stars. */
+static void
+blank(char *s)
+{
+    memset(s, '*', strlen(s));
+}
+
+/* Keeps a copy of a secret argument and blanks argv. */
+static int
+take_secret(char **dst, char *val)
+{
+    pcurl_wipe_free(*dst);
+    if ((*dst = strdup(val)) == NULL)
+        return 27;
+    blank(val);
+    return 0;
+}
+
 /* Applies one option.  `shown` is how the user spelled it. */
 static int
 apply(pcurl_args *a, struct parse_state *ps, const struct opt *o,
@@ -331,27 +509,54 @@ apply(pcurl_args *a, struct parse_state *ps, const struct opt *o,
     case O_SILENT: a->silent = on; break;
     case O_SHOW_ERROR: a->show_error = on; break;
     case O_FAIL: a->fail = on; break;
+    case O_FAIL_WITH_BODY: a->fail_with_body = on; break;
     case O_LOCATION: a->location = on; break;
     case O_VERBOSE: a->verbose = on; break;
     case O_INSECURE: a->insecure = on; break;
     case O_COMPRESSED: a->compressed = on; break;
+    case O_INCLUDE: a->include = on; break;
+    case O_GET: a->get = on; break;
+    case O_PROGRESS_BAR: a->progress_bar = on; break;
+    case O_PROGRESS_METER: a->no_meter = !on; break;
+    case O_RETRY_CONNREFUSED: a->retry_connrefused = on; break;
+    case O_RETRY_ALL_ERRORS: a->retry_all_errors = on; break;
     case O_HELP: a->help = 1; break;
     case O_VERSION: a->version = 1; break;
     case O_USER_AGENT: a->user_agent = val; break;
     case O_REQUEST: a->request = val; break;
+    case O_CACERT: a->cacert = val; break;
     case O_MAX_TIME:
         why = parse_seconds(val, &a->max_time_ms);
         break;
     case O_CONNECT_TIMEOUT:
         why = parse_seconds(val, &a->connect_timeout_ms);
         break;
+    case O_RETRY:
+        why = parse_whole(val, &a->retry);
+        a->retry_set = why == NULL;
+        break;
+    case O_RETRY_DELAY:
+        why = parse_seconds(val, &a->retry_delay_ms);
+        break;
+    case O_RETRY_MAX_TIME:
+        why = parse_seconds(val, &a->retry_max_time_ms);
+        break;
     case O_HEADER: {
-        const char **h = grow(a->headers, a->nheaders, sizeof(*h));
+        char **h = grow(a->headers, a->nheaders, sizeof(*h));
 
         if (h == NULL)
             return 27;
         a->headers = h;
-        h[a->nheaders++] = val;
+        if ((h[a->nheaders] = strdup(val)) == NULL)
+            return 27;
+        a->nheaders++;
+        if (pcurl_header_is_secret(val, strlen(val))) {
+            char *v = strchr(val, ':') + 1;
+
+            while (*v == ' ' || *v == '\t')
+                v++;
+            blank(v);
+        }
         break;
     }
     case O_OUTPUT: {
@@ -364,18 +569,56 @@ apply(pcurl_args *a, struct parse_state *ps, const struct opt *o,
         break;
     }
     case O_USER:
-        free(a->user);
-        if ((a->user = strdup(val)) == NULL)
+        return take_secret(&a->user, val);
+    case O_OAUTH2_BEARER:
+        return take_secret(&a->oauth2_bearer, val);
+    case O_WRITE_OUT: {
+        char *fmt;
+        size_t len;
+
+        if (val[0] == '@') {
+            int rc = read_file(val + 1, 0, &fmt, &len);
+
+            if (rc == -2)
+                return 27;
+            if (rc != 0)
+                return usage_error(shown, "cannot read the format file");
+        } else if ((fmt = strdup(val)) == NULL) {
             return 27;
-        /* Keep the secret out of `ps` and /proc/PID/cmdline. */
-        memset(val, '*', strlen(val));
+        }
+        free(a->write_out);
+        a->write_out = fmt;
         break;
+    }
     case O_DATA:
-        return add_data(a, ps, val, shown);
+        return add_data(a, ps, val, D_ASCII, shown);
+    case O_DATA_BINARY:
+        return add_data(a, ps, val, D_BINARY, shown);
+    case O_DATA_RAW:
+        return add_data(a, ps, val, D_RAW, shown);
+    case O_DATA_URLENCODE:
+        return add_data(a, ps, val, D_URLENCODE, shown);
+    case O_JSON:
+        return add_data(a, ps, val, D_JSON, shown);
     case O_TYPED: a->opts.typed = 1; break;
     case O_PLAIN: a->opts.typed = 0; break;
     case O_DECODE: a->decode = PCURL_DECODE_ALWAYS; break;
     case O_RAW_BODY: a->decode = PCURL_DECODE_NEVER; break;
+    case O_RESULT: a->print = PCURL_PRINT_RESULT; break;
+    case O_RESULT_JSON: a->print = PCURL_PRINT_RESULT_JSON; break;
+    case O_ALLOW_FAILED: a->allow_failed = 1; break;
+    case O_REMAP_STORAGE: {
+        const char **r;
+        const char *eq = strchr(val, '=');
+
+        if (eq == NULL || eq == val || eq[1] == '\0')
+            return usage_error(shown, "expected FROM=TO, two paths");
+        if ((r = grow(a->remaps, a->nremaps, sizeof(*r))) == NULL)
+            return 27;
+        a->remaps = r;
+        r[a->nremaps++] = val;
+        break;
+    }
     case O_NAN_AS:
         if (strcmp(val, "null") == 0)
             a->opts.nan = PR_NAN_NULL;
@@ -417,6 +660,37 @@ apply(pcurl_args *a, struct parse_state *ps, const struct opt *o,
 }
 
 static int
+hexdigit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+           (c >= 'A' && c <= 'F');
+}
+
+int
+pcurl_is_id(const char *s)
+{
+    size_t i, n = strlen(s);
+
+    if (n == 32) {
+        for (i = 0; i < n; i++)
+            if (!hexdigit(s[i]))
+                return 0;
+        return 1;
+    }
+    if (n != 36)
+        return 0;
+    for (i = 0; i < n; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+        } else if (!hexdigit(s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int
 add_url(pcurl_args *a, const char *url)
 {
     pcurl_target *t = grow(a->targets, a->ntargets, sizeof(*t));
@@ -426,6 +700,7 @@ add_url(pcurl_args *a, const char *url)
     a->targets = t;
     t[a->ntargets].url = url;
     t[a->ntargets].output = NULL;
+    t[a->ntargets].is_id = pcurl_is_id(url);
     a->ntargets++;
     return 0;
 }
@@ -513,6 +788,12 @@ pcurl_args_parse(pcurl_args *a, int argc, char **argv)
             fprintf(stderr, NAME ": no URL specified\n");
             pcurl_args_usage_hint();
             rc = 2;
+        } else if (a->fail && a->fail_with_body) {
+            /* curl's rule: the two are exclusive */
+            fprintf(stderr, NAME ": you must select either --fail or "
+                    "--fail-with-body, not both\n");
+            pcurl_args_usage_hint();
+            rc = 2;
         } else {
             /* The n-th -o belongs to the n-th URL, as in curl. */
             for (k = 0; k < ps.noutputs && k < a->ntargets; k++)
@@ -532,18 +813,33 @@ pcurl_args_parse(pcurl_args *a, int argc, char **argv)
 }
 
 void
-pcurl_args_dispose(pcurl_args *a)
+pcurl_wipe_free(char *s)
 {
-    if (a->user != NULL) {
+    if (s != NULL) {
         /* volatile: the wipe must not be optimised away */
-        volatile char *p = a->user;
+        volatile char *p = s;
 
         while (*p != '\0')
             *p++ = '\0';
-        free(a->user);
+        free(s);
     }
-    free(a->data);
+}
+
+void
+pcurl_args_dispose(pcurl_args *a)
+{
+    size_t i;
+
+    pcurl_wipe_free(a->user);
+    pcurl_wipe_free(a->oauth2_bearer);
+    for (i = 0; i < a->nheaders; i++)
+        pcurl_wipe_free(a->headers[i]);
     free(a->headers);
+    if (a->data != NULL)
+        memset(a->data, 0, a->data_len);
+    free(a->data);
+    free(a->write_out);
+    free(a->remaps);
     free(a->targets);
     memset(a, 0, sizeof(*a));
 }
@@ -608,13 +904,24 @@ pcurl_args_help(void)
 {
     size_t i;
 
-    printf("Usage: " NAME " [options...] <url>...\n"
+    printf("Usage: " NAME " [options...] <url|id>...\n"
            "Fetch each URL as curl does.  A body that is a Prefect result "
            "(a pickle,\n"
            "base64 lines of a pickle, or a Prefect 2 or 3 result record) "
            "is printed as\n"
-           "one line of JSON; any other body is written unchanged.  "
-           "Nothing is executed.\n"
+           "one line of JSON.  A JSON body that holds Prefect states (a "
+           "state, a flow or\n"
+           "task run, a list or page of them) is printed with each "
+           "state's \"data\"\n"
+           "replaced by the value it points at, the original kept beside "
+           "it as\n"
+           "\"" PCURL_REF_KEY "\".  An id (a UUID) instead of a URL "
+           "prints that state or\n"
+           "run's state from the configured Prefect API "
+           "(PREFECT_API_URL, profiles).\n"
+           "Any other body is written unchanged.  Nothing is executed.  "
+           "See the man page\n"
+           "for which API and credentials a lookup uses.\n"
            "\nOptions with curl's meaning:\n");
     for (i = 0; i < NOPTS; i++)
         if (!(opts[i].flags & OURS))
@@ -629,9 +936,16 @@ pcurl_args_help(void)
            "22 HTTP error\n"
            "with --fail, 23 write error, 27 out of memory, 28 timeout, "
            "37 cannot read\n"
-           "file, ...), 2 usage error, and for bodies that cannot be "
-           "decoded:\n"
-           " 110  malformed result (with --decode: not a result at all)\n"
+           "file, ...), 2 usage error, and " NAME "'s own:\n"
+           " 110  malformed result (with --decode or --result: not a "
+           "result at all)\n"
            " 111  the result uses a feature the decoder does not support\n"
-           " 112  a limit was reached (raise it with a --limit- option)\n");
+           " 112  a limit was reached (raise it with a --limit- option)\n"
+           " 113  a FAILED or CRASHED state: printed, with its exception "
+           "as the value\n"
+           " 114  not found: no such state, run, block or result file\n"
+           " 115  the Prefect API refused the credentials (HTTP 401 or "
+           "403)\n"
+           " 116  the result's storage is not supported (a block type)\n"
+           " 117  no usable Prefect API or settings for a lookup\n");
 }

@@ -1,19 +1,24 @@
 /*
  * main.c - prefect-curl: fetch URLs as curl does and print Prefect
- * results (pickles, base64 pickles, result records) as JSON.
+ * results (pickles, base64 pickles, result records, and the states in
+ * Prefect API replies) as JSON.
  *
- * Each URL is fetched in turn; a failure is reported and the next URL
- * is still fetched.  The exit code is that of the last URL, as curl's.
+ * Each URL (or bare id) is handled in turn; a failure is reported and
+ * the next one is still fetched.  The exit code is that of the last
+ * one, as curl's.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
+#include "apimode.h"
 #include "args.h"
 #include "fetch.h"
 #include "output.h"
+#include "writeout.h"
 
 static void
 print_version(void)
@@ -29,6 +34,49 @@ print_version(void)
     printf("\n");
 }
 
+/* The body goes to a terminal: no progress meter then, as in curl. */
+static int
+to_terminal(const pcurl_target *t)
+{
+    return (t->output == NULL || strcmp(t->output, "-") == 0) &&
+           isatty(STDOUT_FILENO);
+}
+
+/* One URL: fetch, then decode, resolve or pass through. */
+static int
+one_url(const pcurl_args *a, pcurl_fetcher *f, const pcurl_target *t,
+        pr_error *err)
+{
+    pcurl_reply r;
+    pcurl_body b;
+    int rc;
+
+    if (pcurl_fetch(f, t->url, !to_terminal(t), &r, err) != PR_OK) {
+        rc = pcurl_report(a, err);
+        pcurl_reply_dispose(&r);
+        return rc;
+    }
+    memset(&b, 0, sizeof(b));
+    b.data = r.body ? r.body : "";
+    b.len = r.len;
+    b.head = r.head;
+    b.head_len = r.head_len;
+    b.url = r.url ? r.url : t->url;
+    b.status = r.status;
+    rc = pcurl_emit(a, t, &b);
+    if (r.http_error) {
+        /* --fail-with-body: the body was written; now fail as -f */
+        pr_error_clear(err);
+        pr_error_set(err, PR_EHTTP, "The requested URL returned error: %ld",
+                     r.status);
+        err->curl_code = (int)CURLE_HTTP_RETURNED_ERROR;
+        err->http_status = r.status;
+        rc = pcurl_report(a, err);
+    }
+    pcurl_reply_dispose(&r);
+    return rc;
+}
+
 static int
 run(const pcurl_args *a)
 {
@@ -41,13 +89,20 @@ run(const pcurl_args *a)
     if (pcurl_fetcher_new(&f, a, &err) != PR_OK)
         return pcurl_report(a, &err);
     for (i = 0; i < a->ntargets; i++) {
-        pcurl_reply r;
+        const pcurl_target *t = &a->targets[i];
+        pcurl_wo_info wi;
 
-        if (pcurl_fetch(f, a->targets[i].url, &r, &err) != PR_OK)
-            rc = pcurl_report(a, &err);
+        pr_error_clear(&err);
+        if (t->is_id)
+            rc = pcurl_emit_id(a, t);
         else
-            rc = pcurl_emit(a, &a->targets[i], r.body ? r.body : "", r.len);
-        pcurl_reply_dispose(&r);
+            rc = one_url(a, f, t, &err);
+        memset(&wi, 0, sizeof(wi));
+        wi.h = t->is_id ? NULL : pcurl_fetcher_handle(f);
+        wi.t = t;
+        wi.exitcode = rc;
+        wi.errormsg = err.msg;
+        pcurl_write_out(a, &wi);
     }
     pcurl_fetcher_free(f);
     return rc;

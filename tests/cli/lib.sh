@@ -17,6 +17,7 @@
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+JQ=/usr/bin/jq
 ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${PREFECT_CURL:-$ROOT/build/prefect-curl}
 WRAP=${PREFECT_CURL_WRAP:-}
@@ -25,6 +26,14 @@ NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/prefect-curl-test.XXXXXX")
 IN=$WORK/in
 FAILED=0
+# Nothing from the caller's Prefect setup may reach a test: no
+# PREFECT_* variable, and an empty Prefect home (no profiles).
+for _v in $(compgen -e | grep '^PREFECT_' || true); do
+    [ "$_v" = PREFECT_CURL ] || [ "$_v" = PREFECT_CURL_WRAP ] ||
+        unset "$_v"
+done
+export PREFECT_HOME=$WORK/home
+mkdir -p "$PREFECT_HOME"
 SERVER_PID=
 PORT=
 BASE=
@@ -49,12 +58,41 @@ gen_inputs() {
         echo "$NAME: gen_inputs.py failed" >&2
         exit 1
     fi
+    # ids of the test API's states and runs (S_HELLO, R_HELLO ...)
+    # shellcheck disable=SC1091
+    . "$IN/ids.sh"
+}
+
+# The served JSON of an API object: api_file KIND ID
+api_file() {
+    printf '%s/api/%s/%s.json' "$IN" "$1" "$2"
+}
+
+# expect_jq FILTER WANTFILE: jq -c FILTER of the last step's stdout must
+# equal jq -c . of WANTFILE (JSON compared after parsing).
+expect_jq() {
+    local got want
+    got=$("$JQ" -c "$1" "$WORK/out" 2>&1) || {
+        fail "stdout is not JSON for jq '$1': $(head -c 300 "$WORK/out")"
+        return
+    }
+    want=$("$JQ" -c . "$2")
+    [ "$got" = "$want" ] || fail "jq '$1' gives $got, want $want"
+}
+
+# expect_same_except KEYS_FILTER SERVED: the last stdout, with the keys
+# of FILTER deleted, equals SERVED with the same deletion.
+expect_same_except() {
+    local got want
+    got=$("$JQ" -cS "$1" "$WORK/out" 2>&1)
+    want=$("$JQ" -cS "$1" "$2")
+    [ "$got" = "$want" ] || fail "other keys changed: $got vs $want"
 }
 
 # Starts tests/cli/server.py on a free loopback port serving $IN.
 start_server() {
     local i
-    "$PY" "$HERE/server.py" "$WORK/port" "$IN" 60 &
+    "$PY" "$HERE/server.py" "$WORK/port" "$IN" 600 &
     SERVER_PID=$!
     for i in $(seq 200); do
         [ -s "$WORK/port" ] && break

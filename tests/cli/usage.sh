@@ -21,11 +21,15 @@ step "--limit-memo zero" --limit-memo 0 "file:///dev/null"
 step "--no- on an option with a value" --no-output "file:///dev/null"
 step "-- ends options" -- "-not an option"
 expect_rc 3
+step "--retry negative" --retry -1 "file:///dev/null"
+step "--json without a value" --json
+step "-f with --fail-with-body" -f --fail-with-body "file:///dev/null"
+step "-w @missing" -w @/nonexistent/fmt "file:///dev/null"
 step "--help" --help
 expect_rc 0
 grep -q '^Options of prefect-curl (not curl.s):$' "$WORK/out" ||
     fail "--help does not list our options apart"
-for code in 110 111 112; do
+for code in 110 111 112 113 114 115 116 117; do
     grep -q "^ $code " "$WORK/out" || fail "--help does not list exit $code"
 done
 step "-h after a bundle" -sh
@@ -33,4 +37,6 @@ expect_rc 0
 step "--version" --version
 expect_rc 0
 grep -q '^prefect-curl [0-9]' "$WORK/out" || fail "--version: no version line"
+"$BIN" --help | awk 'length > 79 { print; bad = 1 } END { exit bad }' >&2 ||
+    fail "--help has lines over 79 columns"
 finish

@@ -1322,6 +1322,29 @@ load_settings(loader *L, pr_config *c, pr_error *err)
     return rc;
 }
 
+const char *const pr_aws_env_names[PR_AWS_NENV] = {
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
+    "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"
+};
+
+/* The AWS_* variables the S3 backend's credential chain reads. */
+static pr_code
+load_aws_env(const loader *L, pr_config *c, pr_error *err)
+{
+    const char *v;
+    size_t i;
+    pr_code rc = PR_OK;
+
+    for (i = 0; i < PR_AWS_NENV && rc == PR_OK; i++) {
+        v = env(L, pr_aws_env_names[i]);
+        if (v != NULL && v[0] != '\0')
+            rc = set_str(&c->aws_env[i], v, 1, err);
+    }
+    return rc;
+}
+
 static pr_config *
 config_alloc(void)
 {
@@ -1385,6 +1408,8 @@ pr_config_load(pr_config **out, pr_getenv_fn getenv_fn, void *arg,
         rc = select_profile(&L, c, err);
     if (rc == PR_OK)
         rc = load_settings(&L, c, err);
+    if (rc == PR_OK)
+        rc = load_aws_env(&L, c, err);
     if (L.have_doc)
         toml_doc_dispose(&L.doc);
     if (rc != PR_OK) {
@@ -1540,6 +1565,8 @@ free_list(char **list, size_t n, int secret)
 void
 pr_config_free(pr_config *c)
 {
+    size_t i;
+
     if (c == NULL)
         return;
     pr_free(c->api_url);
@@ -1557,6 +1584,8 @@ pr_config_free(pr_config *c)
     pr_free(c->database);
     pr_free_secret(c->database_url);
     pr_free_secret(c->encryption_key);
+    for (i = 0; i < PR_AWS_NENV; i++)
+        pr_free_secret(c->aws_env[i]);
     pr_free(c);
 }
 
@@ -1583,6 +1612,7 @@ pr_code
 pr_config_dup(pr_config **out, const pr_config *c, pr_error *err)
 {
     pr_config *d = config_alloc();
+    size_t i;
     int bad = 0;
 
     if (d == NULL)
@@ -1603,6 +1633,8 @@ pr_config_dup(pr_config **out, const pr_config *c, pr_error *err)
     DUP(database);
     DUP(database_url);
     DUP(encryption_key);
+    for (i = 0; i < PR_AWS_NENV; i++)
+        DUP(aws_env[i]);
 #undef DUP
     d->remap_from = d->remap_to = d->headers = NULL;
     d->nremap = d->nheaders = 0;

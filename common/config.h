@@ -23,6 +23,25 @@ typedef enum pr_source_mode {
  * "PREFECT_API_URL in profile 'x'", "the api_url option"). */
 #define PR_CONFIG_FROM_SIZE 96
 
+/* AWS variables read from the environment when the configuration is
+ * loaded, for the S3 backend's credential chain: indexes of aws_env. */
+enum pr_aws_env {
+    PR_AWS_ACCESS_KEY_ID,
+    PR_AWS_SECRET_ACCESS_KEY,
+    PR_AWS_SESSION_TOKEN,
+    PR_AWS_REGION,
+    PR_AWS_DEFAULT_REGION,
+    PR_AWS_PROFILE,
+    PR_AWS_DEFAULT_PROFILE,
+    PR_AWS_SHARED_CREDENTIALS_FILE,
+    PR_AWS_CONFIG_FILE,
+    PR_AWS_ENDPOINT_URL_S3,
+    PR_AWS_ENDPOINT_URL,
+    PR_AWS_NENV
+};
+/* Their names ("AWS_ACCESS_KEY_ID", ...), in that order. */
+extern const char *const pr_aws_env_names[PR_AWS_NENV];
+
 struct pr_config {
     char *api_url;          /* checked, trailing '/' removed */
     char api_url_from[PR_CONFIG_FROM_SIZE];
@@ -52,6 +71,7 @@ struct pr_config {
     char *database;         /* path of a prefect.db (SQLite source) */
     char *database_url;     /* PREFECT_API_DATABASE_CONNECTION_URL */
     char *encryption_key;   /* PREFECT_SERVER_ENCRYPTION_KEY */
+    char *aws_env[PR_AWS_NENV]; /* non-empty AWS_* values, all secret */
 };
 
 /* Defaults (milliseconds, counts). */

@@ -212,10 +212,12 @@ build_headers(struct curl_slist **out, const pr_http_request *req,
     struct curl_slist *list = NULL, *next;
     size_t i;
 
-    next = curl_slist_append(list, "Accept: application/json");
-    if (next == NULL)
-        goto nomem;
-    list = next;
+    if (!req->no_accept_json) {
+        next = curl_slist_append(list, "Accept: application/json");
+        if (next == NULL)
+            goto nomem;
+        list = next;
+    }
     for (i = 0; i < req->nheaders; i++) {
         next = curl_slist_append(list, req->headers[i]);
         if (next == NULL)
@@ -266,6 +268,10 @@ perform(pr_http *h, xfer *x, const pr_http_request *req,
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    if (req->aws_sigv4 != NULL)
+        curl_easy_setopt(c, CURLOPT_AWS_SIGV4, req->aws_sigv4);
+    if (req->userpwd != NULL)
+        curl_easy_setopt(c, CURLOPT_USERPWD, req->userpwd);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -432,7 +438,9 @@ pr_http_get(pr_http *h, long *status, pr_buf *body,
         if (rc == CURLE_OK) {
             curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &code);
             if ((code >= 200 && code < 300) ||
-                (code == 404 && req->accept_404)) {
+                (code == 404 && req->accept_404) ||
+                (req->any_status && (!retry_status(code) ||
+                                     tries > o->retries))) {
                 *status = code;
                 free_headers(headers);
                 return PR_OK;

@@ -38,6 +38,11 @@ typedef struct pr_http_request {
     size_t nheaders;
     int accept_404;             /* 404 is an answer, not an error */
     const pr_http_opts *opts;   /* NULL: PR_HTTP_OPTS_INIT */
+    /* Signed object stores (zero when unused). */
+    const char *aws_sigv4;      /* CURLOPT_AWS_SIGV4, "aws:amz:REGION:s3" */
+    const char *userpwd;        /* CURLOPT_USERPWD "id:secret" (secret) */
+    int any_status;             /* every final status is an answer */
+    int no_accept_json;         /* omit the "Accept: application/json" */
 } pr_http_request;
 
 /* PR_ENOMEM, PR_ENETWORK (libcurl could not start). */
@@ -50,7 +55,9 @@ void pr_http_set_cancel(pr_http *h, int (*cancel)(void *arg), void *arg);
  * pr_http_get - GET req->url and append the reply body to `body` (whose
  * `max` caps it: PR_ELIMIT, before reading past it when the length is
  * announced).  On PR_OK, *status is a 2xx code, or 404 when
- * req->accept_404.  Any other final status is an error: PR_EAUTH (401,
+ * req->accept_404, or any final status (after the retries) when
+ * req->any_status, with the reply body (an error document) appended.
+ * Otherwise any other final status is an error: PR_EAUTH (401,
  * 403), PR_ENOTFOUND (404), PR_EHTTP (the rest, after the retries), with
  * err->http_status set.  Transfer failures: PR_ENETWORK, PR_ETIMEOUT,
  * PR_ECANCELED, with err->curl_code set.  Messages name req->action and

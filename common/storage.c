@@ -14,8 +14,23 @@
 #include "pr.h"
 #include "storage.h"
 
+static pr_code remote_fs(const pr_storage_ctx *ctx, pr_buf *out,
+                         char *where, size_t wn, const cJSON *block,
+                         const char *block_id, const char *key,
+                         pr_error *err);
+
 static const pr_storage_backend backends[] = {
     { "local-file-system", pr_storage_local_block },
+    { "s3-bucket", pr_storage_s3_bucket },
+    { "s3", pr_storage_s3_v2 },
+    { "remote-file-system", remote_fs },
+};
+
+/* remote-file-system blocks, by the scheme of their basepath (fsspec
+ * protocol names, "s3" for "s3://..."). */
+static const pr_storage_backend remote_schemes[] = {
+    { "s3", pr_storage_s3_remote },
+    { "s3a", pr_storage_s3_remote },
 };
 
 #define ID_SHOW 40
@@ -46,6 +61,36 @@ block_slug(const cJSON *doc)
     if (cJSON_IsString(s) && s->valuestring != NULL)
         return s->valuestring;
     return NULL;
+}
+
+static pr_code
+remote_fs(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
+          const cJSON *block, const char *block_id, const char *key,
+          pr_error *err)
+{
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
+    const cJSON *bp = cJSON_GetObjectItemCaseSensitive(data, "basepath");
+    const char *s, *colon;
+    char scheme[24];
+    size_t i, n;
+
+    if (!cJSON_IsString(bp) || bp->valuestring == NULL)
+        return pr_error_set(err, PR_EFORMAT, "remote-file-system block "
+                            "%.*s has no basepath", ID_SHOW, block_id);
+    s = bp->valuestring;
+    colon = strstr(s, "://");
+    n = colon != NULL ? (size_t)(colon - s) : 0;
+    for (i = 0; i < n && i + 1 < sizeof(scheme); i++)
+        scheme[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    scheme[i] = '\0';
+    for (i = 0; i < sizeof(remote_schemes) / sizeof(remote_schemes[0]); i++)
+        if (n > 0 && strcmp(remote_schemes[i].slug, scheme) == 0)
+            return remote_schemes[i].fetch(ctx, out, where, wn, block,
+                                           block_id, key, err);
+    pr_error_set(err, PR_EUNSUPPORTED, "remote-file-system block %.*s: "
+                 "the basepath scheme '%s' is not supported yet", ID_SHOW,
+                 block_id, n > 0 ? scheme : "(none)");
+    return pr_error_hint(err, "supported: s3://");
 }
 
 pr_code
@@ -93,8 +138,8 @@ pr_storage_fetch(const pr_storage_ctx *ctx, pr_buf *out, char *where,
         pr_error_set(err, PR_EUNSUPPORTED, "storage block type '%s' is not "
                      "supported yet (storage block %.*s)", slug, ID_SHOW,
                      block_id);
-        return pr_error_hint(err, "only local-file-system blocks can be "
-                             "read so far");
+        return pr_error_hint(err, "supported so far: local-file-system, "
+                             "s3-bucket, s3, remote-file-system (s3://)");
     }
     rc = backends[i].fetch(ctx, out, where, wn, doc, block_id, key, err);
     wipe_json(doc, 0);

@@ -72,4 +72,22 @@ pr_code pr_storage_local_path(const pr_storage_ctx *ctx, pr_buf *out,
                               char *where, size_t wn, const char *key,
                               pr_error *err);
 
+/*
+ * S3 (storage_s3.c): s3-bucket blocks (prefect-aws, with aws- or
+ * minio-credentials, legacy fields too), the 2.x `s3` block, and
+ * remote-file-system blocks whose basepath is s3:// (or s3a://).
+ */
+pr_code pr_storage_s3_bucket(const pr_storage_ctx *ctx, pr_buf *out,
+                             char *where, size_t wn, const cJSON *block,
+                             const char *block_id, const char *key,
+                             pr_error *err);
+pr_code pr_storage_s3_v2(const pr_storage_ctx *ctx, pr_buf *out,
+                         char *where, size_t wn, const cJSON *block,
+                         const char *block_id, const char *key,
+                         pr_error *err);
+pr_code pr_storage_s3_remote(const pr_storage_ctx *ctx, pr_buf *out,
+                             char *where, size_t wn, const cJSON *block,
+                             const char *block_id, const char *key,
+                             pr_error *err);
+
 #endif /* PR_STORAGE_H */

@@ -375,7 +375,8 @@ class World:
     def s3_bucket_block(self):
         """s3-bucket whose credentials are a saved aws-credentials block:
         the child's data inlined, the reference recorded (section 4.3);
-        the endpoint is this test API's own loopback S3."""
+        the endpoint is this test API's own loopback S3, or the S3
+        emulator given to prefect_api.py with --s3-origin."""
         creds_data = {
             "aws_access_key_id": S3_AKID,
             "aws_secret_access_key": S3_SECRET,
@@ -383,7 +384,7 @@ class World:
             "region_name": "us-east-1",
             "aws_client_parameters": {
                 "api_version": None, "use_ssl": False, "verify": False,
-                "verify_cert_path": None, "endpoint_url": "@@ORIGIN@@",
+                "verify_cert_path": None, "endpoint_url": "@@S3_ORIGIN@@",
                 "config": None}}
         child = self._block_doc(
             "e2e-aws-creds", "aws-credentials", "AWS Credentials",

@@ -4,7 +4,7 @@
     /usr/bin/python3 tests/lib/prefect_api.py --data DIR [--port 0]
         [--port-file FILE] [--api-key KEY] [--auth-string USER:PASS]
         [--log FILE] [--idle SECONDS] [--lifetime SECONDS]
-        [--workspace ACCOUNT/WORKSPACE]
+        [--workspace ACCOUNT/WORKSPACE] [--s3-origin URL]
 
 It prints the port it listens on (one line) and writes it to --port-file
 once it accepts connections.  It stops by itself after --idle seconds
@@ -17,7 +17,9 @@ Data (DIR), one JSON file per object, served byte for byte:
     block_documents/<id>.json   (as with include_secrets=true)
     s3/<bucket>/<key...>        objects for a path-style S3 GET
 A run file without a "state" key gets its current state (state_id)
-added.  "@@ORIGIN@@" in any served body becomes http://127.0.0.1:PORT.
+added.  "@@ORIGIN@@" in any served body becomes http://127.0.0.1:PORT,
+and "@@S3_ORIGIN@@" the --s3-origin URL (an S3 emulator; default: the
+same as @@ORIGIN@@, this server's own unsigned S3 route).
 
 Routes (docs/prefect-results.md sections 1, 4.3 and 5), all also under
 the Cloud prefix /api/accounts/{uuid}/workspaces/{uuid}:
@@ -179,6 +181,7 @@ class State:
         self.log = open(args.log, "a", encoding="utf-8") if args.log \
             else None
         self.origin = None
+        self.s3_origin = (args.s3_origin or "").rstrip("/") or None
 
     def pick_fault(self, method, path, specs):
         with self.lock:
@@ -303,6 +306,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
 
     def _origin(self, body):
+        if b"@@S3_ORIGIN@@" in body:
+            body = body.replace(b"@@S3_ORIGIN@@", (
+                self.st.s3_origin or self.st.origin).encode("ascii"))
         if b"@@ORIGIN@@" in body:
             body = body.replace(b"@@ORIGIN@@",
                                 self.st.origin.encode("ascii"))
@@ -752,6 +758,7 @@ def main(argv):
     ap.add_argument("--log")
     ap.add_argument("--idle", type=float, default=120.0)
     ap.add_argument("--lifetime", type=float, default=900.0)
+    ap.add_argument("--s3-origin")
     args = ap.parse_args(argv)
     if not ipaddress.ip_address(args.host).is_loopback:
         ap.error("--host must be a loopback address")

@@ -502,10 +502,10 @@ TEST(block_types_and_documents)
 
     ctx_init(&sc, c);
     pr_buf_init(&out, 0);
-    CHECK_EQ_INT(fetch(&sc, "{\"data\":{\"bucket_name\":\"b\"},"
-                       "\"block_type\":{\"slug\":\"s3-bucket\"}}", "k", &out,
+    CHECK_EQ_INT(fetch(&sc, "{\"data\":{\"share_path\":\"b\"},"
+                       "\"block_type\":{\"slug\":\"smb\"}}", "k", &out,
                        where, &err), PR_EUNSUPPORTED);
-    CHECK(strstr(err.msg, "storage block type 's3-bucket' is not supported "
+    CHECK(strstr(err.msg, "storage block type 'smb' is not supported "
                  "yet") != NULL);
     CHECK_EQ_INT(fetch(&sc, "not json", "k", &out, where, &err), PR_EFORMAT);
     CHECK_EQ_INT(fetch(&sc, "{\"data\":{}}", "k", &out, where, &err),

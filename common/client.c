@@ -17,6 +17,7 @@
 #include "config.h"
 #include "http.h"
 #include "pr_source.h"
+#include "source_sqlite.h"
 
 #define ID_SHOW 48
 
@@ -143,19 +144,43 @@ pr_client_http(pr_client *c, pr_http **out, pr_error *err)
     return PR_OK;
 }
 
+/*
+ * The source, chosen once: an API URL (environment or profile) means
+ * the REST API; without one, a Prefect SQLite database (the "database"
+ * setting, a sqlite PREFECT_*_DATABASE_CONNECTION_URL, or an existing
+ * $PREFECT_HOME/prefect.db), which is what Prefect itself reads when
+ * no server is configured.  The "source" setting forces either.
+ */
 pr_code
 pr_client_source(pr_client *c, pr_error *err)
 {
     const pr_config *cfg = c->cfg;
     pr_http *http;
+    char *path = NULL;
     pr_code rc;
 
     if (c->ops != NULL)
         return PR_OK;
-    if (cfg->source == PR_SOURCE_DATABASE) {
-        pr_error_set(err, PR_EUNSUPPORTED, "reading states from a Prefect "
-                     "database is not supported yet");
-        return pr_error_hint(err, "use the REST API: set PREFECT_API_URL");
+    if (cfg->source == PR_SOURCE_DATABASE ||
+        (cfg->source == PR_SOURCE_AUTO && cfg->api_url == NULL)) {
+        pr_error local;
+
+        rc = pr_sqlite_locate(&path, cfg, &local);
+        if (rc == PR_OK) {
+            rc = pr_sqlite_source(&c->ops, &c->ctx, cfg, path, err);
+            pr_free(path);
+            return rc;
+        }
+        if (rc != PR_ENOTFOUND || cfg->source == PR_SOURCE_DATABASE ||
+            (cfg->database != NULL && cfg->database[0] != '\0') ||
+            (cfg->database_url != NULL && cfg->database_url[0] != '\0')) {
+            *err = local;
+            if (rc == PR_ENOTFOUND && err->hint[0] == '\0')
+                pr_error_hint(err, "set PREFECT_HOME to the directory "
+                              "that holds prefect.db, or give the "
+                              "database's path");
+            return rc;
+        }
     }
     if (cfg->api_url == NULL) {
         pr_error_set(err, PR_EINVAL, "no Prefect API configured: set "
@@ -226,6 +251,13 @@ pr_client_result(pr_client *c, pr_buf *out, pr_result_info *info,
     if (rc == PR_OK)
         rc = pr_client_resolve(c, out, info, state.data, state.len, opts,
                                err);
+    /* A value kept in the state row came from the database itself. */
+    if (rc == PR_OK && info != NULL && strcmp(c->ops->name, "database") == 0
+        && strcmp(info->source, "inline") == 0) {
+        snprintf(info->source, sizeof(info->source), "database");
+        snprintf(info->location, sizeof(info->location), "%s",
+                 pr_sqlite_source_path(c->ctx));
+    }
     pr_buf_dispose(&state);
     return rc;
 }

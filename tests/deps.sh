@@ -15,7 +15,7 @@ PKGS=(
     postgresql-15 postgresql-server-dev-15
     jq libjq-dev libcjson-dev libcurl4-openssl-dev libssl-dev
     zlib1g-dev liblzma-dev libbz2-dev libsqlite3-dev
-    python3 python3-cloudpickle python3-numpy python3-pandas
+    python3 python3-cloudpickle python3-numpy python3-pandas python3-cryptography
     clang-14 libclang-rt-14-dev llvm-14 valgrind tzdata
 )
 

@@ -322,8 +322,10 @@ TEST(api_not_configured)
     pr_config_set(cfg, "source", "database", &err);
     pr_client_free(c);
     CHECK_EQ_INT(pr_client_new(&c, cfg, &err), PR_OK);
+    /* Forced to the database, and there is no prefect.db. */
     CHECK_EQ_INT(pr_client_get_state(c, &out, &kind, ID, &err),
-                 PR_EUNSUPPORTED);
+                 PR_ENOTFOUND);
+    CHECK(strstr(err.msg, "prefect.db") != NULL);
     pr_buf_dispose(&out);
     pr_client_free(c);
     pr_config_free(cfg);

@@ -21,7 +21,6 @@ struct pr_client {
 };
 
 /* A canonical id: 36 characters, lower case, and the NUL. */
-#define PR_ID_SIZE 37
 
 /*
  * Normalizes a Prefect id (a UUID: 8-4-4-4-12 hex digits, or 32 hex

@@ -275,6 +275,23 @@ typedef enum pr_id_kind {
     PR_ID_TASK_RUN
 } pr_id_kind;
 
+/* Room for a normalized id: 36 characters and a NUL. */
+#define PR_ID_SIZE 37
+
+/*
+ * pr_sqlite_db_url - splits the "prefect-db:" URL form front ends accept
+ * for reading Prefect's own SQLite database:
+ *   prefect-db:<id>                   the database the configuration
+ *                                     picks ($PREFECT_HOME/prefect.db ...)
+ *   prefect-db:///abs/prefect.db#<id> that file (no host allowed)
+ *   prefect-db:<path>#<id>            that file (relative, absolute or ~)
+ * The path is percent-decoded (%23 is '#').  *path (pr_free) is NULL for
+ * the first form; id is normalized.  PR_EINVAL otherwise.  The front
+ * end then sets "source" to "database" and, given a path, "database".
+ */
+pr_code pr_sqlite_db_url(char **path, char id[PR_ID_SIZE], const char *url,
+                         pr_error *err);
+
 /* "flow run state", "task run", ... for messages. */
 const char *pr_id_kind_name(pr_id_kind kind);
 

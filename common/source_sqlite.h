@@ -49,20 +49,7 @@ pr_code pr_sqlite_source(const pr_source_ops **ops, void **ctx,
                          const pr_config *cfg, const char *path,
                          pr_error *err);
 
-/*
- * pr_sqlite_db_url - splits prefect-curl's "prefect-db:" URL form:
- *   prefect-db:<id>                   the database the configuration picks
- *                                     ($PREFECT_HOME/prefect.db, ...)
- *   prefect-db:///abs/prefect.db#<id> that file ("//" then an absolute
- *                                     path; no host allowed)
- *   prefect-db:<path>#<id>            that file (relative, absolute or ~)
- * The path is percent-decoded (%23 is '#', %25 '%').  *path (pr_free)
- * is NULL for the first form; id is normalized.  PR_EINVAL otherwise.
- * A front end then sets "source" to "database" and, given a path,
- * "database" to it.
- */
-pr_code pr_sqlite_db_url(char **path, char id[PR_ID_SIZE], const char *url,
-                         pr_error *err);
+/* pr_sqlite_db_url is public: see pr.h. */
 
 /* The path the source reads, for messages (as shown: may be cut). */
 const char *pr_sqlite_source_path(const void *ctx);

@@ -242,10 +242,12 @@ set_ms(pr_config *cfg, const char *key, long ms, pr_error *err)
     return pr_config_set(cfg, key, v, err);
 }
 
-/* A client for the states of a body from `url` (NULL: no URL). */
+/* A client for the states of a body from `url` (NULL: no URL).
+ * `db` (id mode only): read Prefect's SQLite database instead of an API;
+ * "" means the one the configuration picks, else that file. */
 static pr_code
 client_for(pr_client **out, const pcurl_args *a, const char *url,
-           int id_mode, pr_error *err)
+           int id_mode, const char *db, pr_error *err)
 {
     pr_config *cfg = NULL;
     char base[BASE_MAX], *userinfo = NULL;
@@ -269,6 +271,11 @@ client_for(pr_client **out, const pcurl_args *a, const char *url,
         if (rc == PR_OK)
             rc = request_auth(cfg, a, userinfo, err);
         pcurl_wipe_free(userinfo);
+    }
+    if (rc == PR_OK && db != NULL) {
+        rc = pr_config_set(cfg, "source", "database", err);
+        if (rc == PR_OK && db[0] != '\0')
+            rc = pr_config_set(cfg, "database", db, err);
     }
     if (rc == PR_OK && (own_api || id_mode)) {
         if (a->insecure)
@@ -491,7 +498,7 @@ pcurl_api_emit(const pcurl_args *a, const pcurl_target *t,
         if (st->data_null || st->resolved)
             continue;
         if (client == NULL && own == NULL &&
-            client_for(&own, a, b->url, 0, &err) != PR_OK) {
+            client_for(&own, a, b->url, 0, NULL, &err) != PR_OK) {
             rc = report_resolve(a, &err);
             break;
         }
@@ -539,16 +546,27 @@ pcurl_emit_id(const pcurl_args *a, const pcurl_target *t)
     pr_id_kind kind = PR_ID_UNKNOWN;
     pcurl_scan scan;
     pcurl_body b;
+    char id[PR_ID_SIZE + 64], *dbpath = NULL;
     int rc;
 
     pr_error_clear(&err);
-    /* The configured API.  (Issue 7 adds a fallback to the server's
-     * database when no API is configured: the core's "source" setting,
-     * chosen here, needs nothing else from this file.) */
-    if (client_for(&c, a, NULL, 1, &err) != PR_OK)
+    /* A bare id: the configured API, or with none, Prefect's own SQLite
+     * database (the core picks).  prefect-db:[PATH#]ID forces the
+     * database. */
+    if (strncmp(t->url, "prefect-db:", 11) == 0) {
+        if (pr_sqlite_db_url(&dbpath, id, t->url, &err) != PR_OK)
+            return report_resolve(a, &err);
+    } else {
+        snprintf(id, sizeof(id), "%s", t->url);
+    }
+    rc = client_for(&c, a, NULL, 1, dbpath != NULL ? dbpath :
+                    strncmp(t->url, "prefect-db:", 11) == 0 ? "" : NULL,
+                    &err);
+    pr_free(dbpath);
+    if (rc != PR_OK)
         return report_resolve(a, &err);
     pr_buf_init(&state, a->opts.lim.max_input);
-    if (pr_client_get_state(c, &state, &kind, t->url, &err) != PR_OK) {
+    if (pr_client_get_state(c, &state, &kind, id, &err) != PR_OK) {
         rc = report_resolve(a, &err);
         pr_buf_dispose(&state);
         pr_client_free(c);

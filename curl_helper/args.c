@@ -700,7 +700,8 @@ add_url(pcurl_args *a, const char *url)
     a->targets = t;
     t[a->ntargets].url = url;
     t[a->ntargets].output = NULL;
-    t[a->ntargets].is_id = pcurl_is_id(url);
+    t[a->ntargets].is_id = pcurl_is_id(url) ||
+                           strncmp(url, "prefect-db:", 11) == 0;
     a->ntargets++;
     return 0;
 }

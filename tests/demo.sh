@@ -26,3 +26,29 @@ echo "\$ prefect-curl -s file://$ex/task-record.json"
 "$bin" -s "file://$ex/task-record.json"
 echo "\$ prefect-curl -s --typed file://$ex/task-record.json"
 "$bin" -s --typed "file://$ex/task-record.json"
+
+echo
+echo "== No Prefect server: resolve ids from Prefect's own database"
+echo "   (a bundled PREFECT_HOME with a prefect.db written the way Prefect 3 writes it)"
+H="$PWD/tests/examples/prefect-home"
+ids() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$H/ids.json" "$1" 2>/dev/null || sed -n "s/.*\"$1\": \"\\([^\"]*\\)\".*/\\1/p" "$H/ids.json"; }
+show() {
+    echo "\$ PREFECT_HOME=tests/examples/prefect-home prefect-curl $*"
+    env -u PREFECT_API_URL -u PREFECT_API_KEY -u PREFECT_PROFILE \
+        PREFECT_HOME="$H" "$bin" "$@" || echo "(exit $?)"
+}
+show -s --result "$(ids flow-pickle)"            # a flow's cloudpickle result
+show -s --result "$(ids flow-json)"              # the JSON serializer
+show -s --result "$(ids flow-compressed)"        # compressed/pickle (lzma)
+show -s --result "$(ids task-pickle)"            # a task's result record
+show -s --result --remap-storage "/home/ana/.prefect=$H" "$(ids flow-block)"
+                                                 # a LocalFileSystem block, Fernet-encrypted
+show -S -s --result "$(ids flow-failed)"         # a FAILED run: its exception, exit 113
+show -s "$(ids flow-run)"                        # a flow run id: its state, data resolved
+if command -v pg_config >/dev/null 2>&1; then
+    echo
+    echo "(SQL: the same resolution inside PostgreSQL is exercised by tests/pg/run.sh,"
+    echo " which loads Prefect's tables into a throwaway cluster; see README.)"
+else
+    echo "(PostgreSQL is not installed: the SQL part of the demo is skipped.)"
+fi

@@ -11,6 +11,13 @@
 #   fixtures  tests/fixtures/compare.py against build/tools/pr-decode
 #   cli       tests/cli/*.sh, one test each (exit 0 pass, 77 skip), but
 #             not lib.sh, run.sh or _*.sh (helpers)
+#   e2e       tests/e2e/run.sh: the front ends against a throwaway Prefect
+#             API on loopback (E2E_SKIP_NEEDS=s3 would skip S3 cases)
+#   s3        tests/emulators/s3/run-tests.sh: S3 reads against s3rver
+#             behind a SigV4-verifying proxy (npm ci on first use)
+#   jq        tests/jq/run.sh: prefect-jq's .test files (when present)
+#   pg        tests/pg/run.sh: the PostgreSQL extension's regression
+#             suite on a throwaway cluster (when present)
 #   asan      `make asan`, then build-asan/tests/test_* (ASan + UBSan)
 #   valgrind  build/tests/test_* under memcheck (leaks are errors)
 #   fuzz      `make fuzz`, then each libFuzzer target for a time
@@ -39,7 +46,7 @@ LOGS=build/test-logs
 . tests/lib/report.sh
 . tests/lib/fuzz.sh
 
-ALL_SUITES=(unit fixtures cli asan valgrind fuzz)
+ALL_SUITES=(unit fixtures cli e2e s3 jq pg asan valgrind fuzz)
 
 usage() {
     echo "usage: tests/run-all.sh [${ALL_SUITES[*]}]" >&2
@@ -165,6 +172,32 @@ if want cli; then
     done
     [ "$found" = 1 ] || pr_skip cli "no tests/cli/*.sh yet"
     pr_suite_end
+fi
+
+# run_script SUITE SCRIPT SECS: a suite's own runner, counted from its
+# "N passed, N failed" line; a visible skip when it does not exist yet.
+run_script() {
+    local suite=$1 script=$2 secs=$3
+    pr_suite_begin "$suite"
+    if [ ! -f "$script" ]; then
+        pr_skip "$suite" "$script does not exist yet"
+    else
+        pr_run_counted "$suite" "$LOGS/$suite.log" "$secs" bash "$script"
+    fi
+    pr_suite_end
+}
+
+if want e2e; then
+    run_script e2e tests/e2e/run.sh 900
+fi
+if want s3; then
+    run_script s3 tests/emulators/s3/run-tests.sh 900
+fi
+if want jq; then
+    run_script jq tests/jq/run.sh 600
+fi
+if want pg; then
+    run_script pg tests/pg/run.sh 900
 fi
 
 # ---------------------------------------------------------------- asan

@@ -1329,7 +1329,17 @@ const char *const pr_aws_env_names[PR_AWS_NENV] = {
     "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"
 };
 
-/* The AWS_* variables the S3 backend's credential chain reads. */
+const char *const pr_gcp_env_names[PR_GCP_NENV] = {
+    "GOOGLE_APPLICATION_CREDENTIALS", "STORAGE_EMULATOR_HOST"
+};
+
+const char *const pr_azure_env_names[PR_AZURE_NENV] = {
+    "AZURE_AUTHORITY_HOST", "AZURE_CLIENT_ID", "AZURE_TENANT_ID",
+    "AZURE_CLIENT_SECRET"
+};
+
+/* The AWS_* variables the S3 backend's credential chain reads, the
+ * Google ones the GCS backend reads and the Azure ones. */
 static pr_code
 load_aws_env(const loader *L, pr_config *c, pr_error *err)
 {
@@ -1341,6 +1351,16 @@ load_aws_env(const loader *L, pr_config *c, pr_error *err)
         v = env(L, pr_aws_env_names[i]);
         if (v != NULL && v[0] != '\0')
             rc = set_str(&c->aws_env[i], v, 1, err);
+    }
+    for (i = 0; i < PR_GCP_NENV && rc == PR_OK; i++) {
+        v = env(L, pr_gcp_env_names[i]);
+        if (v != NULL && v[0] != '\0')
+            rc = set_str(&c->gcp_env[i], v, 1, err);
+    }
+    for (i = 0; i < PR_AZURE_NENV && rc == PR_OK; i++) {
+        v = env(L, pr_azure_env_names[i]);
+        if (v != NULL && v[0] != '\0')
+            rc = set_str(&c->azure_env[i], v, 1, err);
     }
     return rc;
 }
@@ -1586,6 +1606,10 @@ pr_config_free(pr_config *c)
     pr_free_secret(c->encryption_key);
     for (i = 0; i < PR_AWS_NENV; i++)
         pr_free_secret(c->aws_env[i]);
+    for (i = 0; i < PR_GCP_NENV; i++)
+        pr_free_secret(c->gcp_env[i]);
+    for (i = 0; i < PR_AZURE_NENV; i++)
+        pr_free_secret(c->azure_env[i]);
     pr_free(c);
 }
 
@@ -1635,6 +1659,10 @@ pr_config_dup(pr_config **out, const pr_config *c, pr_error *err)
     DUP(encryption_key);
     for (i = 0; i < PR_AWS_NENV; i++)
         DUP(aws_env[i]);
+    for (i = 0; i < PR_GCP_NENV; i++)
+        DUP(gcp_env[i]);
+    for (i = 0; i < PR_AZURE_NENV; i++)
+        DUP(azure_env[i]);
 #undef DUP
     d->remap_from = d->remap_to = d->headers = NULL;
     d->nremap = d->nheaders = 0;

@@ -42,6 +42,26 @@ enum pr_aws_env {
 /* Their names ("AWS_ACCESS_KEY_ID", ...), in that order. */
 extern const char *const pr_aws_env_names[PR_AWS_NENV];
 
+/* Google variables for the GCS backend (as Google's clients read them):
+ * indexes of gcp_env. */
+enum pr_gcp_env {
+    PR_GOOGLE_APPLICATION_CREDENTIALS,  /* a service account key file */
+    PR_STORAGE_EMULATOR_HOST,           /* "host:port" or a URL */
+    PR_GCP_NENV
+};
+extern const char *const pr_gcp_env_names[PR_GCP_NENV];
+
+/* Azure variables for the Azure Blob backend (azure-identity's names):
+ * indexes of azure_env. */
+enum pr_azure_env {
+    PR_AZURE_AUTHORITY_HOST,    /* the OAuth authority (tests, clouds) */
+    PR_AZURE_CLIENT_ID,         /* a service principal, when the block */
+    PR_AZURE_TENANT_ID,         /* ... has only an account_url */
+    PR_AZURE_CLIENT_SECRET,
+    PR_AZURE_NENV
+};
+extern const char *const pr_azure_env_names[PR_AZURE_NENV];
+
 struct pr_config {
     char *api_url;          /* checked, trailing '/' removed */
     char api_url_from[PR_CONFIG_FROM_SIZE];
@@ -72,6 +92,8 @@ struct pr_config {
     char *database_url;     /* PREFECT_API_DATABASE_CONNECTION_URL */
     char *encryption_key;   /* PREFECT_SERVER_ENCRYPTION_KEY */
     char *aws_env[PR_AWS_NENV]; /* non-empty AWS_* values, all secret */
+    char *gcp_env[PR_GCP_NENV]; /* non-empty Google variables */
+    char *azure_env[PR_AZURE_NENV]; /* non-empty AZURE_*, all secret */
 };
 
 /* Defaults (milliseconds, counts). */

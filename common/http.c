@@ -1,6 +1,7 @@
 /*
  * http.c - the only caller of curl_easy_*: one reused easy handle per
- * pr_http, GET with a capped body, timeouts, cancellation, retries.
+ * pr_http, GET (or a small POST) with a capped body, timeouts,
+ * cancellation, retries.
  *
  * Why each choice:
  *   - curl_easy_reset before every request drops the previous request's
@@ -245,7 +246,14 @@ perform(pr_http *h, xfer *x, const pr_http_request *req,
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    if (req->body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)req->body_len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+    } else {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500     /* 7.85.0 */
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");

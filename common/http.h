@@ -5,10 +5,11 @@
  *
  * A pr_http owns one easy handle, reused for every request (reset in
  * between, which keeps the connection and DNS caches), and the host's
- * cancel callback.  Requests are GETs with a capped body: the cap is the
- * body buffer's `max`.  Retries with exponential backoff on 429 (Retry-
- * After honoured, bounded), 502, 503, 504, and connections that dropped
- * or closed without a reply; every wait can be cancelled.
+ * cancel callback.  Requests are GETs (or a small POST: an OAuth token
+ * request) with a capped reply: the cap is the body buffer's `max`.
+ * Retries with exponential backoff on 429 (Retry-After honoured,
+ * bounded), 502, 503, 504, and connections that dropped or closed
+ * without a reply; every wait can be cancelled.
  */
 #ifndef PR_HTTP_H
 #define PR_HTTP_H
@@ -43,6 +44,11 @@ typedef struct pr_http_request {
     const char *userpwd;        /* CURLOPT_USERPWD "id:secret" (secret) */
     int any_status;             /* every final status is an answer */
     int no_accept_json;         /* omit the "Accept: application/json" */
+    /* POST (zero when unused): body != NULL sends body_len bytes of it
+     * as a POST (the caller adds Content-Type), else the request is a
+     * GET.  Borrowed; may hold a secret (an OAuth assertion). */
+    const char *body;
+    size_t body_len;
 } pr_http_request;
 
 /* PR_ENOMEM, PR_ENETWORK (libcurl could not start). */
@@ -52,11 +58,12 @@ void pr_http_free(pr_http *h);
 void pr_http_set_cancel(pr_http *h, int (*cancel)(void *arg), void *arg);
 
 /*
- * pr_http_get - GET req->url and append the reply body to `body` (whose
- * `max` caps it: PR_ELIMIT, before reading past it when the length is
- * announced).  On PR_OK, *status is a 2xx code, or 404 when
- * req->accept_404, or any final status (after the retries) when
- * req->any_status, with the reply body (an error document) appended.
+ * pr_http_get - GET req->url (POST req->body when it is set) and append
+ * the reply body to `body` (whose `max` caps it: PR_ELIMIT, before
+ * reading past it when the length is announced).  On PR_OK, *status is
+ * a 2xx code, or 404 when req->accept_404, or any final status (after
+ * the retries) when req->any_status, with the reply body (an error
+ * document) appended.
  * Otherwise any other final status is an error: PR_EAUTH (401,
  * 403), PR_ENOTFOUND (404), PR_EHTTP (the rest, after the retries), with
  * err->http_status set.  Transfer failures: PR_ENETWORK, PR_ETIMEOUT,

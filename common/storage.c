@@ -24,6 +24,10 @@ static const pr_storage_backend backends[] = {
     { "s3-bucket", pr_storage_s3_bucket },
     { "s3", pr_storage_s3_v2 },
     { "remote-file-system", remote_fs },
+    { "gcs-bucket", pr_storage_gcs_bucket },
+    { "gcs", pr_storage_gcs_v2 },
+    { "azure-blob-storage-container", pr_storage_azure_container },
+    { "azure", pr_storage_azure_v2 },
 };
 
 /* remote-file-system blocks, by the scheme of their basepath (fsspec
@@ -31,6 +35,11 @@ static const pr_storage_backend backends[] = {
 static const pr_storage_backend remote_schemes[] = {
     { "s3", pr_storage_s3_remote },
     { "s3a", pr_storage_s3_remote },
+    { "gs", pr_storage_gcs_remote },
+    { "gcs", pr_storage_gcs_remote },
+    { "az", pr_storage_azure_remote },
+    { "abfs", pr_storage_azure_remote },
+    { "abfss", pr_storage_azure_remote },
 };
 
 #define ID_SHOW 40

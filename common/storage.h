@@ -90,4 +90,40 @@ pr_code pr_storage_s3_remote(const pr_storage_ctx *ctx, pr_buf *out,
                              const char *block_id, const char *key,
                              pr_error *err);
 
+/*
+ * Azure Blob (storage_azure.c): azure-blob-storage-container blocks
+ * (prefect-azure), the 2.x `azure` block, and remote-file-system blocks
+ * whose basepath is az://, abfs:// or abfss://.
+ */
+pr_code pr_storage_azure_container(const pr_storage_ctx *ctx, pr_buf *out,
+                                   char *where, size_t wn,
+                                   const cJSON *block, const char *block_id,
+                                   const char *key, pr_error *err);
+pr_code pr_storage_azure_v2(const pr_storage_ctx *ctx, pr_buf *out,
+                            char *where, size_t wn, const cJSON *block,
+                            const char *block_id, const char *key,
+                            pr_error *err);
+pr_code pr_storage_azure_remote(const pr_storage_ctx *ctx, pr_buf *out,
+                                char *where, size_t wn, const cJSON *block,
+                                const char *block_id, const char *key,
+                                pr_error *err);
+
+/*
+ * GCS (storage_gcs.c): gcs-bucket blocks (prefect-gcp, gcp-credentials
+ * with a service account key), the 2.x `gcs` block, and
+ * remote-file-system blocks whose basepath is gs:// or gcs://.
+ */
+pr_code pr_storage_gcs_bucket(const pr_storage_ctx *ctx, pr_buf *out,
+                              char *where, size_t wn, const cJSON *block,
+                              const char *block_id, const char *key,
+                              pr_error *err);
+pr_code pr_storage_gcs_v2(const pr_storage_ctx *ctx, pr_buf *out,
+                          char *where, size_t wn, const cJSON *block,
+                          const char *block_id, const char *key,
+                          pr_error *err);
+pr_code pr_storage_gcs_remote(const pr_storage_ctx *ctx, pr_buf *out,
+                              char *where, size_t wn, const cJSON *block,
+                              const char *block_id, const char *key,
+                              pr_error *err);
+
 #endif /* PR_STORAGE_H */

@@ -15,6 +15,11 @@
 #             API on loopback (E2E_SKIP_NEEDS=s3 would skip S3 cases)
 #   s3        tests/emulators/s3/run-tests.sh: S3 reads against s3rver
 #             behind a SigV4-verifying proxy (npm ci on first use)
+#   azure     tests/emulators/azure/run-tests.sh: Azure Blob reads against
+#             Azurite (SharedKey, SAS, OAuth)
+#   gcs       tests/emulators/gcs/run-tests.sh: GCS reads against
+#             firebase-tools' storage emulator with a JWT-checking token
+#             endpoint
 #   jq        tests/jq/run.sh: prefect-jq's .test files (when present)
 #   pg        tests/pg/run.sh: the PostgreSQL extension's regression
 #             suite on a throwaway cluster (when present)
@@ -46,7 +51,7 @@ LOGS=build/test-logs
 . tests/lib/report.sh
 . tests/lib/fuzz.sh
 
-ALL_SUITES=(unit fixtures cli e2e s3 jq pg asan valgrind fuzz)
+ALL_SUITES=(unit fixtures cli e2e s3 azure gcs jq pg asan valgrind fuzz)
 
 usage() {
     echo "usage: tests/run-all.sh [${ALL_SUITES[*]}]" >&2
@@ -192,6 +197,12 @@ if want e2e; then
 fi
 if want s3; then
     run_script s3 tests/emulators/s3/run-tests.sh 900
+fi
+if want azure; then
+    run_script azure tests/emulators/azure/run-tests.sh 900
+fi
+if want gcs; then
+    run_script gcs tests/emulators/gcs/run-tests.sh 900
 fi
 if want jq; then
     run_script jq tests/jq/run.sh 600

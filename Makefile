@@ -180,3 +180,14 @@ pg-check:
 pg-clean:
 	$(MAKE) -C pg_extension PG_CONFIG=$(PG_CONFIG) clean
 # ---- PostgreSQL extension ---- end ----------------------------------
+
+# ---- modern stack (Debian 13 chroot, issue 8) ---- begin ------------
+# make check-modern  prefect-jq on libjq 1.7 and the PostgreSQL extension
+#                    on PostgreSQL 17: builds and runs tests/jq and
+#                    tests/pg inside the chroot that fixtures-modern uses
+#                    (root; the chroot and its packages are made on first
+#                    use; "N passed, N failed" last)
+.PHONY: check-modern
+check-modern:
+	bash tests/modern/check_modern.sh $(MODERN_CHROOT)
+# ---- modern stack ---- end ------------------------------------------

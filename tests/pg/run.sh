@@ -2,9 +2,10 @@
 # tests/pg/run.sh - the PostgreSQL extension's tests, end to end:
 #
 #   1. build pg_extension (and the core library) and install it (root);
-#   2. initdb a throwaway PostgreSQL 15 cluster as `postgres`, on a free
-#      loopback port, with a clean environment (PREFECT_API_URL points at
-#      the fake API below, to test the fallback from unset settings);
+#   2. initdb a throwaway PostgreSQL cluster (PG_VERSION: 15 or 17) as
+#      `postgres`, on a free loopback port, with a clean environment
+#      (PREFECT_API_URL points at the fake API below, to test the
+#      fallback from unset settings);
 #   3. start tests/pg/fake_api.py (a throwaway Prefect API serving the
 #      shared corpora's captured replies, plus slow and failing routes);
 #   4. run pg_regress (PGXS installcheck) with the tests that can run
@@ -16,12 +17,27 @@
 #      printed when a test failed.  Exit 1 on any failure.
 #
 # Environment: PR_SHARED_DIR (default ../shared next to the clone),
-# PR_BUILD (the core's build directory, default build), PGBIN.
+# PR_BUILD (the core's build directory, default build), PG_VERSION (the
+# major version to test, default the one `pg_config --version` names:
+# 15 on Debian 12, 17 in tests/modern's Debian 13 chroot), PGBIN.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
 EXT=$ROOT/pg_extension
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+# Issue 8: the version is a parameter.  An explicit PG_VERSION also picks
+# that version's pg_config for PGXS (pg_extension/Makefile reads
+# PG_CONFIG from the environment).
+if [ -n "${PG_VERSION:-}" ]; then
+    if [ -z "${PG_CONFIG:-}" ] &&
+       [ -x "/usr/lib/postgresql/$PG_VERSION/bin/pg_config" ]; then
+        export PG_CONFIG=/usr/lib/postgresql/$PG_VERSION/bin/pg_config
+    fi
+else
+    PG_VERSION=$("${PG_CONFIG:-pg_config}" --version 2>/dev/null |
+                 sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
+    PG_VERSION=${PG_VERSION:-15}
+fi
+PGBIN=${PGBIN:-/usr/lib/postgresql/$PG_VERSION/bin}
 PYTHON=/usr/bin/python3
 SHARED=${PR_SHARED_DIR:-$ROOT/../shared}
 CORPORA=$SHARED/corpora
@@ -68,8 +84,9 @@ if [ "$(id -u)" != 0 ]; then
     skip "pg: needs root (make install, runuser postgres)"
     finish
 fi
-if [ ! -x "$PGBIN/initdb" ] || ! command -v pg_config >/dev/null; then
-    skip "pg: PostgreSQL 15 server binaries or pg_config are missing"
+if [ ! -x "$PGBIN/initdb" ] || ! command -v "${PG_CONFIG:-pg_config}" \
+        >/dev/null; then
+    skip "pg: PostgreSQL $PG_VERSION server binaries or pg_config are missing"
     finish
 fi
 
@@ -178,11 +195,17 @@ export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
 rm -f "$EXT/regression.diffs" "$EXT/regression.out"
 make --no-print-directory -C "$EXT" installcheck REGRESS="${TESTS[*]}" \
     >"$LOG/installcheck.log" 2>&1
-sed -n '/^\(test\| \) \?[a-z_]* *\.\.\./p' "$LOG/installcheck.log"
+# pg_regress 15 prints "test NAME ... ok"; 16 and later print TAP,
+# "ok N - NAME" or "not ok N - NAME" (issue 8).
+sed -n -e '/^\(test\| \) \?[a-z_]* *\.\.\./p' \
+    -e '/^\(not \)\?ok [0-9]/p' "$LOG/installcheck.log"
 for t in "${TESTS[@]}"; do
-    line=$(grep -E "^(test| )? *$t +\.\.\. " "$LOG/installcheck.log" | head -n 1)
+    line=$(grep -E -e "^(test| )? *$t +\.\.\. " \
+           -e "^(not )?ok +[0-9]+ +[-+] +$t( |\$)" "$LOG/installcheck.log" |
+           head -n 1)
     case "$line" in
-        *" ok"*) pass "pg: $t" ;;
+        "not ok "*) fail "pg: $t" ;;
+        "ok "*|*" ok"*) pass "pg: $t" ;;
         "") fail "pg: $t (did not run)" ;;
         *) fail "pg: $t" ;;
     esac

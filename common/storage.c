@@ -99,7 +99,8 @@ remote_fs(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
     pr_error_set(err, PR_EUNSUPPORTED, "remote-file-system block %.*s: "
                  "the basepath scheme '%s' is not supported yet", ID_SHOW,
                  block_id, n > 0 ? scheme : "(none)");
-    return pr_error_hint(err, "supported: s3://");
+    return pr_error_hint(err, "supported: s3://, gs://, gcs://, az://, "
+                         "abfs://, abfss://");
 }
 
 pr_code
@@ -147,8 +148,10 @@ pr_storage_fetch(const pr_storage_ctx *ctx, pr_buf *out, char *where,
         pr_error_set(err, PR_EUNSUPPORTED, "storage block type '%s' is not "
                      "supported yet (storage block %.*s)", slug, ID_SHOW,
                      block_id);
-        return pr_error_hint(err, "supported so far: local-file-system, "
-                             "s3-bucket, s3, remote-file-system (s3://)");
+        return pr_error_hint(err, "supported: local-file-system, "
+                             "s3-bucket, gcs-bucket, "
+                             "azure-blob-storage-container, the 2.x s3, "
+                             "gcs and azure blocks, remote-file-system");
     }
     rc = backends[i].fetch(ctx, out, where, wn, doc, block_id, key, err);
     wipe_json(doc, 0);

@@ -202,7 +202,8 @@ if want azure; then
     run_script azure tests/emulators/azure/run-tests.sh 900
 fi
 if want gcs; then
-    run_script gcs tests/emulators/gcs/run-tests.sh 900
+    # a cold npm cache makes firebase-tools' npm ci take up to ~14 min
+    run_script gcs tests/emulators/gcs/run-tests.sh 1800
 fi
 if want jq; then
     run_script jq tests/jq/run.sh 600

@@ -28,6 +28,15 @@ echo "\$ prefect-curl -s --typed file://$ex/task-record.json"
 "$bin" -s --typed "file://$ex/task-record.json"
 
 echo
+echo "== A flow run as the API returns it: data is only a reference"
+echo "\$ PREFECT_HOME=tests/examples/prefect-home prefect-curl -s file://.../tests/examples/flow-run.json | jq -c .state"
+env -u PREFECT_API_URL PREFECT_HOME="$PWD/tests/examples/prefect-home" \
+    "$bin" -s "file://$ex/flow-run.json" | { jq -c .state 2>/dev/null || cat; }
+echo "\$ ... prefect-curl -s --result file://.../tests/examples/flow-run.json"
+env -u PREFECT_API_URL PREFECT_HOME="$PWD/tests/examples/prefect-home" \
+    "$bin" -s --result "file://$ex/flow-run.json"
+
+echo
 echo "== No Prefect server: resolve ids from Prefect's own database"
 echo "   (a bundled PREFECT_HOME with a prefect.db written the way Prefect 3 writes it)"
 H="$PWD/tests/examples/prefect-home"

@@ -38,7 +38,31 @@ def record(value):
                       separators=(",", ":")).encode()
 
 
+def flow_run():
+    """GET /api/flow_runs/{id} as a Prefect 3.4 server answers it for the
+    demo home's cloudpickle flow result (prefect-home/storage/<key>): the
+    state's data is only a reference to the file."""
+    state = {
+        "id": "d0000002-0000-4000-8000-000000000001",
+        "type": "COMPLETED", "name": "Completed",
+        "timestamp": "2026-11-29T04:26:45.012339Z", "message": None,
+        "data": {"storage_key": "/home/ana/.prefect/storage/"
+                                "6f1e0c2a9b7d4e3f8a1b2c3d4e5f6071",
+                 "expiration": None,
+                 "serializer": {"type": "pickle", "picklelib": "cloudpickle",
+                                "picklelib_version": None},
+                 "prefect_version": "3.4.1", "storage_block_id": None},
+        "state_details": {"flow_run_id":
+                          "d0000001-0000-4000-8000-000000000001",
+                          "task_run_id": None}}
+    run = {"id": "d0000001-0000-4000-8000-000000000001", "name": "demo-run",
+           "state_id": state["id"], "state_type": "COMPLETED",
+           "state_name": "Completed", "state": state}
+    return json.dumps(run, separators=(",", ":")).encode() + b"\n"
+
+
 def main():
+    write("flow-run.json", flow_run())
     write("hello-world.result",
           base64.encodebytes(cloudpickle.dumps("hello world")))
     write("task-record.json", record({

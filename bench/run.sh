@@ -28,5 +28,12 @@ args=(--decoder "$DECODER" --runs "${BENCH_RUNS:-5}")
 [ "${BENCH_TYPED:-0}" = 1 ] && args+=(--typed)
 "$PYTHON" bench/measure.py "${args[@]}" "$OUT" ||
     echo "bench: measure.py failed (MISSED)"
+# prefect-jq: what one native call through the bridge costs (issue 6:
+# 10,000 states must be bound by the network, not the bridge)
+if [ -x build/prefect-jq ] && [ -f tests/jq/overhead.sh ]; then
+    echo
+    echo "prefect-jq bridge, 10000 calls:"
+    bash tests/jq/overhead.sh 10000 || echo "bench: overhead.sh failed"
+fi
 echo "bench: $(( $(date +%s) - t0 )) s"
 exit 0

@@ -54,6 +54,16 @@ show -s --result --remap-storage "/home/ana/.prefect=$H" "$(ids flow-block)"
                                                  # a LocalFileSystem block, Fernet-encrypted
 show -S -s --result "$(ids flow-failed)"         # a FAILED run: its exception, exit 113
 show -s "$(ids flow-run)"                        # a flow run id: its state, data resolved
+if [ -x build/prefect-jq ]; then
+    echo "\$ PREFECT_HOME=tests/examples/prefect-home prefect-jq -n -c '\"$(ids flow-json)\" | prefect_result'"
+    env -u PREFECT_API_URL -u PREFECT_API_KEY -u PREFECT_PROFILE \
+        PREFECT_HOME="$H" build/prefect-jq -n -c \
+        "\"$(ids flow-json)\" | prefect_result" || echo "(exit $?)"
+    echo "\$ ... prefect-jq -c '.state | prefect_result' tests/examples/flow-run.json"
+    env -u PREFECT_API_URL -u PREFECT_API_KEY -u PREFECT_PROFILE \
+        PREFECT_HOME="$H" build/prefect-jq -c '.state | prefect_result' \
+        "$ex/flow-run.json" || echo "(exit $?)"
+fi
 if command -v pg_config >/dev/null 2>&1; then
     echo
     echo "(SQL: the same resolution inside PostgreSQL is exercised by tests/pg/run.sh,"

@@ -915,9 +915,16 @@ static pr_code
 emit_by_value(pe_emitter *e, pv *v, const char *tag)
 {
     const char *name = pe_by_value_name(e, v);
-    pe_field *fl = pe_fields(e, 2);
+    pe_field *fl;
 
-    if (name == NULL || fl == NULL)
+    if (name == NULL) {
+        if (e->err->code != PR_OK)
+            return e->err->code;
+        /* not the shape cloudpickle writes: show it as the call it is */
+        return emit_generic(e, v);
+    }
+    fl = pe_fields(e, 2);
+    if (fl == NULL)
         return e->err->code;
     fl[0].key = tag;
     fl[0].kind = PEF_STRING;

@@ -283,6 +283,21 @@ TEST(pickle_survives_allocation_failure_at_every_step)
     CHECK_EQ_INT(failures, 0);
 }
 
+TEST(pickle_renders_an_odd_cloudpickle_call_as_data)
+{
+    char *json;
+    pr_error err;
+
+    /* _make_function with one argument is not what cloudpickle writes:
+     * it must still produce output (found by fuzz_pickle) */
+    CHECK_EQ_INT(DECODE("\x80\x04\x8c\x17" "cloudpickle.cloudpickle"
+                        "\x8c\x0e_make_function\x93N\x85R.", NULL, &json,
+                        &err), PR_OK);
+    CHECK_EQ_STR(json, "{\"__reduce__\":\"cloudpickle.cloudpickle."
+                 "_make_function\",\"__args__\":[null]}");
+    pr_free(json);
+}
+
 int
 main(void)
 {
@@ -303,5 +318,6 @@ main(void)
     RUN(pickle_renders_cycles_as_json_pointers);
     RUN(pickle_treats_dangerous_calls_as_data);
     RUN(pickle_survives_allocation_failure_at_every_step);
+    RUN(pickle_renders_an_odd_cloudpickle_call_as_data);
     return unit_done();
 }

@@ -44,7 +44,7 @@ if [ "${PREFECT_JQ_VALGRIND:-0}" = 1 ]; then
     PJQ=(valgrind -q --error-exitcode=99 --leak-check=full
          --errors-for-leak-kinds=definite,indirect
          --show-leak-kinds=definite,indirect
-         --suppressions="$HERE/valgrind.supp" "$PJQ_BIN")
+         --suppressions="$PWD/$HERE/valgrind.supp" "$PJQ_BIN")
 fi
 
 TMP=$(mktemp -d)

@@ -158,3 +158,32 @@ pr_storage_fetch(const pr_storage_ctx *ctx, pr_buf *out, char *where,
     cJSON_Delete(doc);
     return rc;
 }
+
+char *
+pr_storage_strndup(const char *s, size_t n)
+{
+    char *d = pr_malloc(n + 1);
+
+    if (d != NULL) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+char *
+pr_storage_strdup(const char *s)
+{
+    return s != NULL ? pr_storage_strndup(s, strlen(s)) : NULL;
+}
+
+const char *
+pr_storage_jstr(const cJSON *o, const char *name)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    if (cJSON_IsString(j) && j->valuestring != NULL &&
+        j->valuestring[0] != '\0')
+        return j->valuestring;
+    return NULL;
+}

@@ -85,36 +85,6 @@ nomem(pr_error *err)
                         "object");
 }
 
-static char *
-dup_n(const char *s, size_t n)
-{
-    char *d = pr_malloc(n + 1);
-
-    if (d != NULL) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
-static char *
-dup_s(const char *s)
-{
-    return s != NULL ? dup_n(s, strlen(s)) : NULL;
-}
-
-/* A non-empty string member, or NULL. */
-static const char *
-jstr(const cJSON *o, const char *name)
-{
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
-    if (cJSON_IsString(j) && j->valuestring != NULL &&
-        j->valuestring[0] != '\0')
-        return j->valuestring;
-    return NULL;
-}
-
 /* Printable ASCII of server or block data, for messages. */
 static void
 show(char *dst, size_t n, const char *s, size_t max)
@@ -141,7 +111,7 @@ ref_name(const cJSON *block, const char *field)
                           cJSON_GetObjectItemCaseSensitive(refs, field),
                           "block_document");
 
-    return jstr(bd, "name");
+    return pr_storage_jstr(bd, "name");
 }
 
 static void
@@ -277,7 +247,7 @@ parse_creds(gcs_req *r, const pr_config *cfg, const cJSON *c,
 {
     const cJSON *info = cJSON_GetObjectItemCaseSensitive(c,
                                                  "service_account_info");
-    const char *file = jstr(c, "service_account_file");
+    const char *file = pr_storage_jstr(c, "service_account_file");
     char from[160];
 
     snprintf(r->creds_from, sizeof(r->creds_from),
@@ -305,16 +275,16 @@ parse_gcs_bucket(gcs_req *r, const pr_config *cfg, const cJSON *block,
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(data,
                                                       "gcp_credentials");
-    const char *name = jstr(block, "name"), *cname, *s;
+    const char *name = pr_storage_jstr(block, "name"), *cname, *s;
 
     set_what(r, "gcs-bucket", name, block_id);
-    s = jstr(data, "bucket");
+    s = pr_storage_jstr(data, "bucket");
     if (s == NULL)
         return pr_error_set(err, PR_EFORMAT, "%s has no bucket", r->what);
-    if ((r->bucket = dup_s(s)) == NULL)
+    if ((r->bucket = pr_storage_strdup(s)) == NULL)
         return nomem(err);
-    s = jstr(data, "bucket_folder");
-    if (s != NULL && (r->folder = dup_s(s)) == NULL)
+    s = pr_storage_jstr(data, "bucket_folder");
+    if (s != NULL && (r->folder = pr_storage_strdup(s)) == NULL)
         return nomem(err);
     cname = ref_name(block, "gcp_credentials");
     show(r->owner, sizeof(r->owner), cname != NULL ? cname
@@ -340,11 +310,11 @@ split_url(gcs_req *r, const char *url, pr_error *err)
     while (*p == '/')
         p++;
     slash = strchr(p, '/');
-    r->bucket = dup_n(p, slash != NULL ? (size_t)(slash - p) : strlen(p));
+    r->bucket = pr_storage_strndup(p, slash != NULL ? (size_t)(slash - p) : strlen(p));
     if (r->bucket == NULL)
         return nomem(err);
     if (slash != NULL && slash[1] != '\0' &&
-        (r->folder = dup_s(slash + 1)) == NULL)
+        (r->folder = pr_storage_strdup(slash + 1)) == NULL)
         return nomem(err);
     if (r->bucket[0] == '\0')
         return pr_error_set(err, PR_EFORMAT, "%s: the GCS path names no "
@@ -358,7 +328,7 @@ parse_gcs_v2(gcs_req *r, const pr_config *cfg, const cJSON *block,
              const char *block_id, pr_error *err)
 {
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
-    const char *name = jstr(block, "name"), *bp = jstr(data, "bucket_path");
+    const char *name = pr_storage_jstr(block, "name"), *bp = pr_storage_jstr(data, "bucket_path");
     pr_code rc;
 
     set_what(r, "gcs", name, block_id);
@@ -381,7 +351,7 @@ parse_remote_fs(gcs_req *r, const pr_config *cfg, const cJSON *block,
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(data, "settings");
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(st, "token");
-    const char *name = jstr(block, "name"), *bp = jstr(data, "basepath");
+    const char *name = pr_storage_jstr(block, "name"), *bp = pr_storage_jstr(data, "basepath");
     char from[160];
     pr_code rc;
 
@@ -393,8 +363,8 @@ parse_remote_fs(gcs_req *r, const pr_config *cfg, const cJSON *block,
         return pr_error_set(err, PR_EFORMAT, "%s has no basepath", r->what);
     rc = split_url(r, bp, err);
     if (rc == PR_OK)
-        rc = jstr(st, "endpoint_url") != NULL &&
-             (r->endpoint = dup_s(jstr(st, "endpoint_url"))) == NULL
+        rc = pr_storage_jstr(st, "endpoint_url") != NULL &&
+             (r->endpoint = pr_storage_strdup(pr_storage_jstr(st, "endpoint_url"))) == NULL
              ? nomem(err) : PR_OK;
     if (rc != PR_OK)
         return rc;
@@ -455,7 +425,7 @@ pick_endpoint(gcs_req *r, const pr_config *cfg, pr_error *err)
             d[n + 7] = '\0';
         }
     } else {
-        d = dup_n(e, n);
+        d = pr_storage_strndup(e, n);
     }
     if (d == NULL)
         return nomem(err);
@@ -511,7 +481,7 @@ gcs_message(char *dst, size_t n, const pr_buf *body)
     if (body->data == NULL || body->len == 0)
         return;
     doc = cJSON_ParseWithLength(body->data, body->len);
-    m = jstr(cJSON_GetObjectItemCaseSensitive(doc, "error"), "message");
+    m = pr_storage_jstr(cJSON_GetObjectItemCaseSensitive(doc, "error"), "message");
     if (m != NULL) {
         show(dst, n, m, GCS_MSG_SHOW);
     } else if (doc == NULL) {

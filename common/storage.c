@@ -160,7 +160,7 @@ pr_storage_fetch(const pr_storage_ctx *ctx, pr_buf *out, char *where,
 }
 
 char *
-pr_storage_strndup(const char *s, size_t n)
+pr_strndup(const char *s, size_t n)
 {
     char *d = pr_malloc(n + 1);
 
@@ -172,13 +172,13 @@ pr_storage_strndup(const char *s, size_t n)
 }
 
 char *
-pr_storage_strdup(const char *s)
+pr_strdup(const char *s)
 {
-    return s != NULL ? pr_storage_strndup(s, strlen(s)) : NULL;
+    return s != NULL ? pr_strndup(s, strlen(s)) : NULL;
 }
 
 const char *
-pr_storage_jstr(const cJSON *o, const char *name)
+pr_jstr(const cJSON *o, const char *name)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
 

@@ -54,9 +54,9 @@ typedef struct pr_storage_backend {
 /* Helpers the backends share: a NUL-terminated copy of s[0..n) or of s
  * (NULL-safe; NULL when memory runs out), and a non-empty string member
  * of a block's JSON, or NULL. */
-char *pr_storage_strndup(const char *s, size_t n);
-char *pr_storage_strdup(const char *s);
-const char *pr_storage_jstr(const cJSON *o, const char *name);
+char *pr_strndup(const char *s, size_t n);
+char *pr_strdup(const char *s);
+const char *pr_jstr(const cJSON *o, const char *name);
 
 pr_code pr_storage_fetch(const pr_storage_ctx *ctx, pr_buf *out,
                          char *where, size_t wn, const char *block_json,

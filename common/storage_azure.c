@@ -101,7 +101,7 @@ static pr_code
 set_n(char **dst, const char *s, size_t n, pr_error *err)
 {
     pr_free_secret(*dst);
-    *dst = pr_storage_strndup(s, n);
+    *dst = pr_strndup(s, n);
     return *dst != NULL ? PR_OK : nomem(err);
 }
 
@@ -195,9 +195,9 @@ set_sp(az_req *r, const char *client_id, const char *tenant,
 {
     if (client_id == NULL || tenant == NULL || secret == NULL)
         return PR_OK;
-    if ((r->client_id = pr_storage_strdup(client_id)) == NULL ||
-        (r->tenant = pr_storage_strdup(tenant)) == NULL ||
-        (r->client_secret = pr_storage_strdup(secret)) == NULL)
+    if ((r->client_id = pr_strdup(client_id)) == NULL ||
+        (r->tenant = pr_strdup(tenant)) == NULL ||
+        (r->client_secret = pr_strdup(secret)) == NULL)
         return nomem(err);
     snprintf(r->sp_from, sizeof(r->sp_from), "%s", from);
     snprintf(r->key_hint, sizeof(r->key_hint), "check %s and the "
@@ -328,19 +328,19 @@ ref_name(const cJSON *block, const char *field)
                           cJSON_GetObjectItemCaseSensitive(refs, field),
                           "block_document");
 
-    return pr_storage_jstr(bd, "name");
+    return pr_jstr(bd, "name");
 }
 
 /* azure-blob-storage-credentials fields (prefect-azure). */
 static pr_code
 parse_creds(az_req *r, const cJSON *c, pr_error *err)
 {
-    const char *cs = pr_storage_jstr(c, "connection_string"), *url;
+    const char *cs = pr_jstr(c, "connection_string"), *url;
     pr_code rc = PR_OK;
 
     if (cs != NULL)
         return parse_conn(r, cs, "connection_string", err);
-    url = pr_storage_jstr(c, "account_url");
+    url = pr_jstr(c, "account_url");
     if (url == NULL)
         return pr_error_set(err, PR_EFORMAT, "%s: its credentials have "
                             "neither connection_string nor account_url",
@@ -351,8 +351,8 @@ parse_creds(az_req *r, const cJSON *c, pr_error *err)
              : "the container is not public: give the credentials a "
                "connection_string");
     if (rc == PR_OK && r->sas == NULL)
-        rc = set_sp(r, pr_storage_jstr(c, "client_id"), pr_storage_jstr(c, "tenant_id"),
-                    pr_storage_jstr(c, "client_secret"), "client_id, tenant_id and "
+        rc = set_sp(r, pr_jstr(c, "client_id"), pr_jstr(c, "tenant_id"),
+                    pr_jstr(c, "client_secret"), "client_id, tenant_id and "
                     "client_secret", err);
     return rc;
 }
@@ -363,17 +363,17 @@ parse_container(az_req *r, const cJSON *block, const char *block_id,
 {
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(data, "credentials");
-    const char *name = pr_storage_jstr(block, "name"), *s, *cname;
+    const char *name = pr_jstr(block, "name"), *s, *cname;
 
     set_what(r, "azure-blob-storage-container", name, block_id);
-    s = pr_storage_jstr(data, "container_name");
+    s = pr_jstr(data, "container_name");
     if (s == NULL)
         return pr_error_set(err, PR_EFORMAT, "%s has no container_name",
                             r->what);
-    if ((r->container = pr_storage_strdup(s)) == NULL)
+    if ((r->container = pr_strdup(s)) == NULL)
         return nomem(err);
-    s = pr_storage_jstr(data, "base_folder");
-    if (s != NULL && (r->folder = pr_storage_strdup(s)) == NULL)
+    s = pr_jstr(data, "base_folder");
+    if (s != NULL && (r->folder = pr_strdup(s)) == NULL)
         return nomem(err);
     cname = ref_name(block, "credentials");
     set_creds_from(r, cname != NULL ? cname : name);
@@ -415,14 +415,14 @@ split_az_url(az_req *r, const char *url, char **acct, pr_error *err)
 
         if (dot != NULL && (strncmp(dot, ".dfs.", 5) == 0 ||
                             strncmp(dot, ".blob.", 6) == 0) &&
-            (*acct = pr_storage_strndup(host, (size_t)(dot - host))) == NULL)
+            (*acct = pr_strndup(host, (size_t)(dot - host))) == NULL)
             return nomem(err);
         n = (size_t)(at - p);
     }
-    if ((r->container = pr_storage_strndup(p, n)) == NULL)
+    if ((r->container = pr_strndup(p, n)) == NULL)
         return nomem(err);
     if (slash != NULL && slash[1] != '\0' &&
-        (r->folder = pr_storage_strdup(slash + 1)) == NULL)
+        (r->folder = pr_strdup(slash + 1)) == NULL)
         return nomem(err);
     if (r->container[0] == '\0')
         return pr_error_set(err, PR_EFORMAT, "%s: the basepath names no "
@@ -460,8 +460,8 @@ fs_auth(az_req *r, const fs_settings *s, const char *url_acct,
         snprintf(r->endpoint, n, "https://%s.blob.core.windows.net", acct);
     rstrip_slash(r->endpoint);
     if (s->account_key != NULL) {
-        if ((r->account = pr_storage_strdup(acct)) == NULL ||
-            (r->key = pr_storage_strdup(s->account_key)) == NULL)
+        if ((r->account = pr_strdup(acct)) == NULL ||
+            (r->key = pr_strdup(s->account_key)) == NULL)
             return nomem(err);
         snprintf(r->key_hint, sizeof(r->key_hint), "check %saccount_key",
                  prefix);
@@ -493,7 +493,7 @@ parse_remote_fs(az_req *r, const cJSON *block, const char *block_id,
 {
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(data, "settings");
-    const char *name = pr_storage_jstr(block, "name"), *bp = pr_storage_jstr(data, "basepath");
+    const char *name = pr_jstr(block, "name"), *bp = pr_jstr(data, "basepath");
     char *acct = NULL;
     fs_settings s;
     pr_code rc;
@@ -505,14 +505,14 @@ parse_remote_fs(az_req *r, const cJSON *block, const char *block_id,
         return pr_error_set(err, PR_EFORMAT, "%s has no basepath", r->what);
     rc = split_az_url(r, bp, &acct, err);
     memset(&s, 0, sizeof(s));
-    s.connection_string = pr_storage_jstr(st, "connection_string");
-    s.account_name = pr_storage_jstr(st, "account_name");
-    s.account_key = pr_storage_jstr(st, "account_key");
-    s.sas_token = pr_storage_jstr(st, "sas_token");
-    s.client_id = pr_storage_jstr(st, "client_id");
-    s.client_secret = pr_storage_jstr(st, "client_secret");
-    s.tenant_id = pr_storage_jstr(st, "tenant_id");
-    s.account_host = pr_storage_jstr(st, "account_host");
+    s.connection_string = pr_jstr(st, "connection_string");
+    s.account_name = pr_jstr(st, "account_name");
+    s.account_key = pr_jstr(st, "account_key");
+    s.sas_token = pr_jstr(st, "sas_token");
+    s.client_id = pr_jstr(st, "client_id");
+    s.client_secret = pr_jstr(st, "client_secret");
+    s.tenant_id = pr_jstr(st, "tenant_id");
+    s.account_host = pr_jstr(st, "account_host");
     s.anon = truthy(cJSON_GetObjectItemCaseSensitive(st, "anon"), 1);
     if (rc == PR_OK)
         rc = fs_auth(r, &s, acct, "settings.", err);
@@ -527,7 +527,8 @@ parse_v2(az_req *r, const cJSON *block, const char *block_id,
          pr_error *err)
 {
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
-    const char *name = pr_storage_jstr(block, "name"), *bp = pr_storage_jstr(data, "bucket_path");
+    const char *name = pr_jstr(block, "name");
+    const char *bp = pr_jstr(data, "bucket_path");
     char *acct = NULL;
     fs_settings s;
     pr_code rc;
@@ -540,12 +541,12 @@ parse_v2(az_req *r, const cJSON *block, const char *block_id,
                             r->what);
     rc = split_az_url(r, bp, &acct, err);
     memset(&s, 0, sizeof(s));
-    s.connection_string = pr_storage_jstr(data, "azure_storage_connection_string");
-    s.account_name = pr_storage_jstr(data, "azure_storage_account_name");
-    s.account_key = pr_storage_jstr(data, "azure_storage_account_key");
-    s.client_id = pr_storage_jstr(data, "azure_storage_client_id");
-    s.client_secret = pr_storage_jstr(data, "azure_storage_client_secret");
-    s.tenant_id = pr_storage_jstr(data, "azure_storage_tenant_id");
+    s.connection_string = pr_jstr(data, "azure_storage_connection_string");
+    s.account_name = pr_jstr(data, "azure_storage_account_name");
+    s.account_key = pr_jstr(data, "azure_storage_account_key");
+    s.client_id = pr_jstr(data, "azure_storage_client_id");
+    s.client_secret = pr_jstr(data, "azure_storage_client_secret");
+    s.tenant_id = pr_jstr(data, "azure_storage_tenant_id");
     s.anon = truthy(cJSON_GetObjectItemCaseSensitive(data,
                         "azure_storage_anon"), 1);
     if (rc == PR_OK)
@@ -795,13 +796,13 @@ get_token(const pr_storage_ctx *ctx, pr_http *http, az_req *r,
     if (rc == PR_OK)
         doc = cJSON_ParseWithLength(reply.data != NULL ? reply.data : "",
                                     reply.len);
-    tok = pr_storage_jstr(doc, "access_token");
+    tok = pr_jstr(doc, "access_token");
     if (rc == PR_OK && status >= 200 && status < 300 && tok != NULL) {
-        if ((r->token = pr_storage_strdup(tok)) == NULL)
+        if ((r->token = pr_strdup(tok)) == NULL)
             rc = nomem(err);
     } else if (rc == PR_OK) {
-        show(code, sizeof(code), pr_storage_jstr(doc, "error") != NULL
-             ? pr_storage_jstr(doc, "error") : "no OAuth error code", 60);
+        show(code, sizeof(code), pr_jstr(doc, "error") != NULL
+             ? pr_jstr(doc, "error") : "no OAuth error code", 60);
         rc = pr_error_set(err, status == 400 || status == 401 ? PR_EAUTH
                           : PR_EHTTP, "%s: HTTP %ld (%s)", action, status,
                           code);

@@ -111,7 +111,7 @@ ref_name(const cJSON *block, const char *field)
                           cJSON_GetObjectItemCaseSensitive(refs, field),
                           "block_document");
 
-    return pr_storage_jstr(bd, "name");
+    return pr_jstr(bd, "name");
 }
 
 static void
@@ -247,7 +247,7 @@ parse_creds(gcs_req *r, const pr_config *cfg, const cJSON *c,
 {
     const cJSON *info = cJSON_GetObjectItemCaseSensitive(c,
                                                  "service_account_info");
-    const char *file = pr_storage_jstr(c, "service_account_file");
+    const char *file = pr_jstr(c, "service_account_file");
     char from[160];
 
     snprintf(r->creds_from, sizeof(r->creds_from),
@@ -275,16 +275,16 @@ parse_gcs_bucket(gcs_req *r, const pr_config *cfg, const cJSON *block,
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(data,
                                                       "gcp_credentials");
-    const char *name = pr_storage_jstr(block, "name"), *cname, *s;
+    const char *name = pr_jstr(block, "name"), *cname, *s;
 
     set_what(r, "gcs-bucket", name, block_id);
-    s = pr_storage_jstr(data, "bucket");
+    s = pr_jstr(data, "bucket");
     if (s == NULL)
         return pr_error_set(err, PR_EFORMAT, "%s has no bucket", r->what);
-    if ((r->bucket = pr_storage_strdup(s)) == NULL)
+    if ((r->bucket = pr_strdup(s)) == NULL)
         return nomem(err);
-    s = pr_storage_jstr(data, "bucket_folder");
-    if (s != NULL && (r->folder = pr_storage_strdup(s)) == NULL)
+    s = pr_jstr(data, "bucket_folder");
+    if (s != NULL && (r->folder = pr_strdup(s)) == NULL)
         return nomem(err);
     cname = ref_name(block, "gcp_credentials");
     show(r->owner, sizeof(r->owner), cname != NULL ? cname
@@ -310,11 +310,11 @@ split_url(gcs_req *r, const char *url, pr_error *err)
     while (*p == '/')
         p++;
     slash = strchr(p, '/');
-    r->bucket = pr_storage_strndup(p, slash != NULL ? (size_t)(slash - p) : strlen(p));
+    r->bucket = pr_strndup(p, slash != NULL ? (size_t)(slash - p) : strlen(p));
     if (r->bucket == NULL)
         return nomem(err);
     if (slash != NULL && slash[1] != '\0' &&
-        (r->folder = pr_storage_strdup(slash + 1)) == NULL)
+        (r->folder = pr_strdup(slash + 1)) == NULL)
         return nomem(err);
     if (r->bucket[0] == '\0')
         return pr_error_set(err, PR_EFORMAT, "%s: the GCS path names no "
@@ -328,7 +328,8 @@ parse_gcs_v2(gcs_req *r, const pr_config *cfg, const cJSON *block,
              const char *block_id, pr_error *err)
 {
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
-    const char *name = pr_storage_jstr(block, "name"), *bp = pr_storage_jstr(data, "bucket_path");
+    const char *name = pr_jstr(block, "name");
+    const char *bp = pr_jstr(data, "bucket_path");
     pr_code rc;
 
     set_what(r, "gcs", name, block_id);
@@ -351,7 +352,7 @@ parse_remote_fs(gcs_req *r, const pr_config *cfg, const cJSON *block,
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(data, "settings");
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(st, "token");
-    const char *name = pr_storage_jstr(block, "name"), *bp = pr_storage_jstr(data, "basepath");
+    const char *name = pr_jstr(block, "name"), *bp = pr_jstr(data, "basepath");
     char from[160];
     pr_code rc;
 
@@ -363,8 +364,8 @@ parse_remote_fs(gcs_req *r, const pr_config *cfg, const cJSON *block,
         return pr_error_set(err, PR_EFORMAT, "%s has no basepath", r->what);
     rc = split_url(r, bp, err);
     if (rc == PR_OK)
-        rc = pr_storage_jstr(st, "endpoint_url") != NULL &&
-             (r->endpoint = pr_storage_strdup(pr_storage_jstr(st, "endpoint_url"))) == NULL
+        rc = pr_jstr(st, "endpoint_url") != NULL &&
+             (r->endpoint = pr_strdup(pr_jstr(st, "endpoint_url"))) == NULL
              ? nomem(err) : PR_OK;
     if (rc != PR_OK)
         return rc;
@@ -425,7 +426,7 @@ pick_endpoint(gcs_req *r, const pr_config *cfg, pr_error *err)
             d[n + 7] = '\0';
         }
     } else {
-        d = pr_storage_strndup(e, n);
+        d = pr_strndup(e, n);
     }
     if (d == NULL)
         return nomem(err);
@@ -481,7 +482,7 @@ gcs_message(char *dst, size_t n, const pr_buf *body)
     if (body->data == NULL || body->len == 0)
         return;
     doc = cJSON_ParseWithLength(body->data, body->len);
-    m = pr_storage_jstr(cJSON_GetObjectItemCaseSensitive(doc, "error"), "message");
+    m = pr_jstr(cJSON_GetObjectItemCaseSensitive(doc, "error"), "message");
     if (m != NULL) {
         show(dst, n, m, GCS_MSG_SHOW);
     } else if (doc == NULL) {

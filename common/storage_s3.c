@@ -102,12 +102,12 @@ nomem(pr_error *err)
 static pr_code
 take(char **dst, const cJSON *o, const char *name, pr_error *err)
 {
-    const char *s = pr_storage_jstr(o, name);
+    const char *s = pr_jstr(o, name);
 
     if (s == NULL)
         return PR_OK;
     pr_free_secret(*dst);
-    if ((*dst = pr_storage_strdup(s)) == NULL)
+    if ((*dst = pr_strdup(s)) == NULL)
         return nomem(err);
     return PR_OK;
 }
@@ -179,8 +179,8 @@ ref_name(const cJSON *block, const char *field, const char **slug)
                           "block_document");
     const cJSON *bt = cJSON_GetObjectItemCaseSensitive(bd, "block_type");
 
-    *slug = pr_storage_jstr(bt, "slug");
-    return pr_storage_jstr(bd, "name");
+    *slug = pr_jstr(bt, "slug");
+    return pr_jstr(bd, "name");
 }
 
 static void
@@ -237,7 +237,7 @@ parse_creds(s3_req *r, const cJSON *c, int minio, const char *owner,
 static int
 is_minio(const cJSON *c, const char *ref_slug)
 {
-    const char *s = pr_storage_jstr(c, "block_type_slug");
+    const char *s = pr_jstr(c, "block_type_slug");
 
     if (s != NULL)
         return strcmp(s, "minio-credentials") == 0;
@@ -253,7 +253,7 @@ parse_s3_bucket(s3_req *r, const cJSON *block, const char *block_id,
 {
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
     const cJSON *c;
-    const char *name = pr_storage_jstr(block, "name"), *cname, *slug = NULL;
+    const char *name = pr_jstr(block, "name"), *cname, *slug = NULL;
     char owner[NAME_SHOW + 4];
     const char *field = "credentials";
     pr_code rc;
@@ -306,11 +306,11 @@ split_s3_url(s3_req *r, const char *url, pr_error *err)
     while (*p == '/')
         p++;
     slash = strchr(p, '/');
-    r->bucket = pr_storage_strndup(p, slash != NULL ? (size_t)(slash - p) : strlen(p));
+    r->bucket = pr_strndup(p, slash != NULL ? (size_t)(slash - p) : strlen(p));
     if (r->bucket == NULL)
         return nomem(err);
     if (slash != NULL && slash[1] != '\0' &&
-        (r->folder = pr_storage_strdup(slash + 1)) == NULL)
+        (r->folder = pr_strdup(slash + 1)) == NULL)
         return nomem(err);
     if (r->bucket[0] == '\0')
         return pr_error_set(err, PR_EFORMAT, "%s: the S3 URL names no "
@@ -326,7 +326,7 @@ parse_remote_fs(s3_req *r, const cJSON *block, const char *block_id,
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(data, "settings");
     const cJSON *ck = cJSON_GetObjectItemCaseSensitive(st, "client_kwargs");
-    const char *name = pr_storage_jstr(block, "name"), *bp = pr_storage_jstr(data, "basepath");
+    const char *name = pr_jstr(block, "name"), *bp = pr_jstr(data, "basepath");
     char owner[NAME_SHOW + 4];
     pr_code rc;
 
@@ -381,7 +381,8 @@ parse_s3_v2(s3_req *r, const cJSON *block, const char *block_id,
             pr_error *err)
 {
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(block, "data");
-    const char *name = pr_storage_jstr(block, "name"), *bp = pr_storage_jstr(data, "bucket_path");
+    const char *name = pr_jstr(block, "name");
+    const char *bp = pr_jstr(data, "bucket_path");
     char owner[NAME_SHOW + 4];
     pr_code rc;
 
@@ -508,7 +509,7 @@ ini_read(ini_vals *v, const char *path, const char *section,
                  strcasecmp(s, "web_identity_token_file") == 0)
             v->sdk_only = 1;
         if (dst != NULL && *dst == NULL && *trim(eq + 1) != '\0' &&
-            (*dst = pr_storage_strdup(trim(eq + 1))) == NULL)
+            (*dst = pr_strdup(trim(eq + 1))) == NULL)
             rc = nomem(err);
     }
     explicit_bzero(text, strlen(text));
@@ -606,10 +607,10 @@ chain(s3_req *r, const pr_config *cfg, pr_error *err)
     if (need && prof == NULL &&
         cfg->aws_env[PR_AWS_ACCESS_KEY_ID] != NULL &&
         cfg->aws_env[PR_AWS_SECRET_ACCESS_KEY] != NULL) {
-        r->akid = pr_storage_strdup(cfg->aws_env[PR_AWS_ACCESS_KEY_ID]);
-        r->secret = pr_storage_strdup(cfg->aws_env[PR_AWS_SECRET_ACCESS_KEY]);
+        r->akid = pr_strdup(cfg->aws_env[PR_AWS_ACCESS_KEY_ID]);
+        r->secret = pr_strdup(cfg->aws_env[PR_AWS_SECRET_ACCESS_KEY]);
         if (cfg->aws_env[PR_AWS_SESSION_TOKEN] != NULL)
-            r->token = pr_storage_strdup(cfg->aws_env[PR_AWS_SESSION_TOKEN]);
+            r->token = pr_strdup(cfg->aws_env[PR_AWS_SESSION_TOKEN]);
         if (r->akid == NULL || r->secret == NULL ||
             (cfg->aws_env[PR_AWS_SESSION_TOKEN] != NULL && r->token == NULL))
             return nomem(err);
@@ -628,12 +629,13 @@ chain(s3_req *r, const pr_config *cfg, pr_error *err)
     if (prof == NULL)
         prof = "default";
     if (r->region == NULL && cfg->aws_env[PR_AWS_REGION] != NULL) {
-        if ((r->region = pr_storage_strdup(cfg->aws_env[PR_AWS_REGION])) == NULL)
+        if ((r->region = pr_strdup(cfg->aws_env[PR_AWS_REGION])) == NULL)
             return nomem(err);
         snprintf(r->region_from, sizeof(r->region_from), "AWS_REGION");
     }
     if (r->region == NULL && cfg->aws_env[PR_AWS_DEFAULT_REGION] != NULL) {
-        if ((r->region = pr_storage_strdup(cfg->aws_env[PR_AWS_DEFAULT_REGION])) == NULL)
+        r->region = pr_strdup(cfg->aws_env[PR_AWS_DEFAULT_REGION]);
+        if (r->region == NULL)
             return nomem(err);
         snprintf(r->region_from, sizeof(r->region_from),
                  "AWS_DEFAULT_REGION");
@@ -641,7 +643,7 @@ chain(s3_req *r, const pr_config *cfg, pr_error *err)
     if (!r->minio && (need || r->region == NULL))
         rc = read_profile(r, cfg, prof, need, err);
     if (rc == PR_OK && r->region == NULL) {
-        if ((r->region = pr_storage_strdup("us-east-1")) == NULL)
+        if ((r->region = pr_strdup("us-east-1")) == NULL)
             return nomem(err);
         snprintf(r->region_from, sizeof(r->region_from),
                  "the default region");
@@ -651,7 +653,7 @@ chain(s3_req *r, const pr_config *cfg, pr_error *err)
 
         if (e == NULL)
             e = cfg->aws_env[PR_AWS_ENDPOINT_URL];
-        if (e != NULL && (r->endpoint = pr_storage_strdup(e)) == NULL)
+        if (e != NULL && (r->endpoint = pr_strdup(e)) == NULL)
             return nomem(err);
     }
     if (rc == PR_OK && r->akid == NULL)

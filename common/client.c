@@ -121,6 +121,15 @@ pr_client_set_cancel(pr_client *c, int (*cancel)(void *arg), void *arg)
 }
 
 void
+pr_client_set_file_check(pr_client *c,
+                         int (*check)(const char *path, void *arg),
+                         void *arg)
+{
+    c->file_check = check;
+    c->file_check_arg = arg;
+}
+
+void
 pr_client_set_source(pr_client *c, const pr_source_ops *ops, void *ctx)
 {
     if (c->ops != NULL && c->ops->free != NULL)

@@ -18,6 +18,8 @@ struct pr_client {
     pr_http *http;              /* created when first needed */
     int (*cancel)(void *arg);
     void *cancel_arg;
+    int (*file_check)(const char *path, void *arg);
+    void *file_check_arg;
 };
 
 /* A canonical id: 36 characters, lower case, and the NUL. */

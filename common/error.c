@@ -47,7 +47,7 @@ pr_code_name(pr_code code)
     static const char *const names[] = {
         "ok", "invalid argument", "out of memory", "limit", "format",
         "unsupported", "not found", "auth", "network", "timeout", "http",
-        "io", "canceled"
+        "io", "canceled", "pending"
     };
 
     if ((unsigned)code < sizeof(names) / sizeof(names[0]))

@@ -33,27 +33,11 @@
 #include "pr.h"
 #include "alloc.h"
 #include "http.h"
+#include "http_impl.h"
 #include "jsonw.h"
 
-#define URL_SHOW 200
 #define DETAIL_SHOW 100
 #define WAIT_SLICE_MS 20L
-
-struct pr_http {
-    CURL *curl;
-    int (*cancel)(void *arg);
-    void *cancel_arg;
-    char errbuf[CURL_ERROR_SIZE];
-};
-
-/* The state one transfer's callbacks share. */
-typedef struct xfer {
-    pr_http *h;
-    pr_buf *body;
-    int over_cap;           /* the write callback hit the cap */
-    int canceled;
-    pr_error werr;
-} xfer;
 
 const char *
 pr_url_redact(char *dst, size_t n, const char *url)
@@ -150,6 +134,7 @@ pr_http_free(pr_http *h)
 {
     if (h == NULL)
         return;
+    pr_http_multi_free(h);
     curl_easy_cleanup(h->curl);
     pr_free(h);
     curl_global_cleanup();
@@ -194,9 +179,8 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     return 0;
 }
 
-/* Frees a header list after wiping each line: they may hold tokens. */
-static void
-free_headers(struct curl_slist *list)
+void
+pr_http_headers_free(struct curl_slist *list)
 {
     struct curl_slist *l;
 
@@ -206,9 +190,9 @@ free_headers(struct curl_slist *list)
     curl_slist_free_all(list);
 }
 
-static pr_code
-build_headers(struct curl_slist **out, const pr_http_request *req,
-              const char *action, pr_error *err)
+pr_code
+pr_http_headers(struct curl_slist **out, const pr_http_request *req,
+                const char *action, pr_error *err)
 {
     struct curl_slist *list = NULL, *next;
     size_t i;
@@ -228,23 +212,20 @@ build_headers(struct curl_slist **out, const pr_http_request *req,
     *out = list;
     return PR_OK;
 nomem:
-    free_headers(list);
+    pr_http_headers_free(list);
     return pr_error_set(err, PR_ENOMEM, "%s: out of memory building the "
                         "request headers", action);
 }
 
-/* One attempt: sets the options and performs the transfer. */
-static CURLcode
-perform(pr_http *h, xfer *x, const pr_http_request *req,
-        const pr_http_opts *o, struct curl_slist *headers)
+void
+pr_http_setup(CURL *c, xfer *x, char *errbuf, const pr_http_request *req,
+              const pr_http_opts *o, struct curl_slist *headers)
 {
-    CURL *c = h->curl;
     curl_off_t cap = 0;
 
-    curl_easy_reset(c);
-    h->errbuf[0] = '\0';
+    errbuf[0] = '\0';
     curl_easy_setopt(c, CURLOPT_URL, req->url);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     if (req->body != NULL) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -290,7 +271,16 @@ perform(pr_http *h, xfer *x, const pr_http_request *req,
         cap = (curl_off_t)(x->body->max - x->body->len);
         curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, cap);
     }
-    return curl_easy_perform(c);
+}
+
+/* One attempt on the reused handle. */
+static CURLcode
+perform(pr_http *h, xfer *x, const pr_http_request *req,
+        const pr_http_opts *o, struct curl_slist *headers)
+{
+    curl_easy_reset(h->curl);
+    pr_http_setup(h->curl, x, h->errbuf, req, o, headers);
+    return curl_easy_perform(h->curl);
 }
 
 /* Nonzero for transfer failures worth another attempt: the server
@@ -307,6 +297,41 @@ retry_status(long status)
 {
     return status == 429 || status == 502 || status == 503 ||
            status == 504;
+}
+
+http_verdict
+pr_http_judge(const pr_http_request *req, const pr_http_opts *o,
+              CURLcode rc, long status, int canceled, int tries)
+{
+    if (rc == CURLE_OK) {
+        if ((status >= 200 && status < 300) ||
+            (status == 404 && req->accept_404) ||
+            (req->any_status && (!retry_status(status) ||
+                                 tries > o->retries)))
+            return HTTP_DONE;
+        if (!retry_status(status) || tries > o->retries)
+            return HTTP_BAD_STATUS;
+        return HTTP_RETRY;
+    }
+    if (canceled || !retry_transfer(rc) || tries > o->retries)
+        return HTTP_BAD_TRANSFER;
+    return HTTP_RETRY;
+}
+
+long
+pr_http_retry_wait(const pr_http_opts *o, long *backoff,
+                   curl_off_t retry_after)
+{
+    long wait_ms = *backoff;
+
+    if (retry_after > 0)
+        wait_ms = retry_after > o->retry_max_wait_ms / 1000 + 1
+                  ? o->retry_max_wait_ms : (long)retry_after * 1000L;
+    if (wait_ms > o->retry_max_wait_ms)
+        wait_ms = o->retry_max_wait_ms;
+    if (*backoff < o->retry_max_wait_ms)
+        *backoff *= 2;
+    return wait_ms;
 }
 
 /* A short, printable "detail" from an error reply ({"detail": "..."},
@@ -334,10 +359,10 @@ reply_detail(char *dst, size_t n, const pr_buf *body, size_t from)
     cJSON_Delete(doc);
 }
 
-static pr_code
-status_error(pr_error *err, long status, const char *action,
-             const char *shown, const pr_buf *body, size_t from,
-             int tries)
+pr_code
+pr_http_status_error(pr_error *err, long status, const char *action,
+                     const char *shown, const pr_buf *body, size_t from,
+                     int tries)
 {
     char detail[DETAIL_SHOW + 4];
     pr_code code;
@@ -370,10 +395,10 @@ status_error(pr_error *err, long status, const char *action,
     return code;
 }
 
-static pr_code
-transfer_error(pr_error *err, CURLcode rc, const char *action,
-               const char *shown, const pr_http_opts *o, const xfer *x,
-               const char *errbuf, int tries)
+pr_code
+pr_http_transfer_error(pr_error *err, CURLcode rc, const char *action,
+                       const char *shown, const pr_http_opts *o,
+                       const xfer *x, const char *errbuf, int tries)
 {
     const char *why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
     char again[32] = "";
@@ -421,15 +446,17 @@ pr_http_get(pr_http *h, long *status, pr_buf *body,
     struct curl_slist *headers = NULL;
     char shown[URL_SHOW];
     size_t start = body->len;
-    long code = 0, wait_ms, backoff = o->retry_base_ms;
+    long code = 0, backoff = o->retry_base_ms;
     curl_off_t retry_after;
     CURLcode rc;
     pr_code prc;
     xfer x;
     int tries = 0;
 
+    if (h->tape != NULL && !req->immediate)
+        return pr_http_tape_answer(h, status, body, req, err);
     pr_url_redact(shown, sizeof(shown), req->url);
-    prc = build_headers(&headers, req, action, err);
+    prc = pr_http_headers(&headers, req, action, err);
     if (prc != PR_OK)
         return prc;
     for (;;) {
@@ -443,47 +470,38 @@ pr_http_get(pr_http *h, long *status, pr_buf *body,
         rc = perform(h, &x, req, o, headers);
         code = 0;
         retry_after = -1;
-        if (rc == CURLE_OK) {
+        if (rc == CURLE_OK)
             curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &code);
-            if ((code >= 200 && code < 300) ||
-                (code == 404 && req->accept_404) ||
-                (req->any_status && (!retry_status(code) ||
-                                     tries > o->retries))) {
-                *status = code;
-                free_headers(headers);
-                return PR_OK;
-            }
-            if (!retry_status(code) || tries > o->retries) {
-                prc = status_error(err, code, action, shown, body, start,
-                                   tries);
-                break;
-            }
-            if ((code == 429 || code == 503) &&
-                curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER,
-                                  &retry_after) != CURLE_OK)
-                retry_after = -1;
-        } else if (x.canceled || !retry_transfer(rc) ||
-                   tries > o->retries) {
-            prc = transfer_error(err, rc, action, shown, o, &x, h->errbuf,
-                                 tries);
+        switch (pr_http_judge(req, o, rc, code, x.canceled, tries)) {
+        case HTTP_DONE:
+            *status = code;
+            pr_http_headers_free(headers);
+            return PR_OK;
+        case HTTP_BAD_STATUS:
+            prc = pr_http_status_error(err, code, action, shown, body,
+                                       start, tries);
+            goto failed;
+        case HTTP_BAD_TRANSFER:
+            prc = pr_http_transfer_error(err, rc, action, shown, o, &x,
+                                         h->errbuf, tries);
+            goto failed;
+        case HTTP_RETRY:
             break;
         }
+        if ((code == 429 || code == 503) &&
+            curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER,
+                              &retry_after) != CURLE_OK)
+            retry_after = -1;
         /* Wait, then try again. */
-        wait_ms = backoff;
-        if (retry_after > 0)
-            wait_ms = retry_after > o->retry_max_wait_ms / 1000 + 1
-                      ? o->retry_max_wait_ms : (long)retry_after * 1000L;
-        if (wait_ms > o->retry_max_wait_ms)
-            wait_ms = o->retry_max_wait_ms;
-        if (backoff < o->retry_max_wait_ms)
-            backoff *= 2;
-        if (pr_wait_ms(wait_ms, h->cancel, h->cancel_arg)) {
+        if (pr_wait_ms(pr_http_retry_wait(o, &backoff, retry_after),
+                       h->cancel, h->cancel_arg)) {
             prc = pr_error_set(err, PR_ECANCELED, "%s: canceled while "
                                "waiting to retry %s", action, shown);
-            break;
+            goto failed;
         }
     }
-    free_headers(headers);
+failed:
+    pr_http_headers_free(headers);
     body->len = start;
     if (body->data != NULL)
         body->data[start] = '\0';

@@ -49,6 +49,9 @@ typedef struct pr_http_request {
      * GET.  Borrowed; may hold a secret (an OAuth assertion). */
     const char *body;
     size_t body_len;
+    /* Done at once even in batch mode: a token request whose answer
+     * every later request of the batch needs. */
+    int immediate;
 } pr_http_request;
 
 /* PR_ENOMEM, PR_ENETWORK (libcurl could not start). */
@@ -72,6 +75,39 @@ void pr_http_set_cancel(pr_http *h, int (*cancel)(void *arg), void *arg);
  */
 pr_code pr_http_get(pr_http *h, long *status, pr_buf *body,
                     const pr_http_request *req, pr_error *err);
+
+/*
+ * Batch mode (http_batch.c).  Resolving many ids concurrently without
+ * turning every caller into a state machine: each id gets a tape, and
+ * its whole resolution is run again and again.  While a tape is set,
+ * pr_http_get answers a request the tape already holds the outcome of
+ * (same method and URL, in order), and records any other one, returning
+ * PR_EPENDING, which every caller passes up unchanged.  After a pass over
+ * all ids, pr_http_play runs every recorded request at once (curl multi,
+ * at most `parallel` transfers, retries and cancel as pr_http_get has
+ * them; identical GETs of different tapes share one transfer), and the
+ * next pass gets further.  Each pass costs a re-parse of small JSON; the
+ * decode itself runs once, in the pass that has every byte.
+ */
+typedef struct pr_http_tape pr_http_tape;
+
+/* NULL when memory runs out. */
+pr_http_tape *pr_http_tape_new(void);
+/* Wipes (replies may hold secrets: block documents, tokens) and frees. */
+void pr_http_tape_free(pr_http_tape *t);
+/* Starts a pass: every recorded outcome may be answered again. */
+void pr_http_tape_rewind(pr_http_tape *t);
+/* Requests recorded and not yet run. */
+size_t pr_http_tape_pending(const pr_http_tape *t);
+/* Answer from and record into t (NULL: back to doing requests). */
+void pr_http_set_tape(pr_http *h, pr_http_tape *t);
+/*
+ * pr_http_play - runs the pending requests of tapes[0..n) concurrently
+ * and records their outcomes.  A request's failure is its outcome, not
+ * this call's: this fails only with PR_ECANCELED or PR_ENOMEM.
+ */
+pr_code pr_http_play(pr_http *h, pr_http_tape *const *tapes, size_t n,
+                     size_t parallel, pr_error *err);
 
 /*
  * pr_url_redact - copies url into dst (size n, always NUL-terminated,

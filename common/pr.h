@@ -35,7 +35,9 @@ typedef enum pr_code {
     PR_ETIMEOUT = 9,      /* a timeout expired */
     PR_EHTTP = 10,        /* unexpected HTTP status */
     PR_EIO = 11,          /* local file could not be read */
-    PR_ECANCELED = 12     /* the host asked us to stop */
+    PR_ECANCELED = 12,    /* the host asked us to stop */
+    PR_EPENDING = 13      /* internal to a batch: a request was deferred;
+                           * never returned by a public call */
 } pr_code;
 
 #define PR_ERROR_SIZE 256
@@ -267,6 +269,17 @@ void pr_client_free(pr_client *c);
 void pr_client_set_cancel(pr_client *c, int (*cancel)(void *arg),
                           void *arg);
 
+/*
+ * A host callback called with the path of each local result file just
+ * before it is opened (after remaps and basepath checks; the real path
+ * when a basepath applies).  Nonzero refuses the file: the call fails
+ * with PR_EAUTH.  A database server uses it to let a role read results
+ * in object stores but not the server's files.  Must not longjmp.
+ */
+void pr_client_set_file_check(pr_client *c,
+                              int (*check)(const char *path, void *arg),
+                              void *arg);
+
 typedef enum pr_id_kind {
     PR_ID_UNKNOWN = 0,
     PR_ID_FLOW_RUN_STATE,
@@ -331,6 +344,36 @@ pr_code pr_client_resolve(pr_client *c, pr_buf *out, pr_result_info *info,
 pr_code pr_client_result(pr_client *c, pr_buf *out, pr_result_info *info,
                          const char *id, const pr_decode_opts *opts,
                          pr_error *err);
+
+/*
+ * Many ids at once.  pr_batch_new borrows ids[0..n) (a NULL entry is
+ * that row's error) and resolves them as pr_client_result would, with
+ * up to `parallel` requests in flight (0: PR_BATCH_PARALLEL), reading
+ * ahead at most `parallel` ids.  pr_batch_next hands out the results in
+ * the order of ids: *r is valid until the next call or pr_batch_free,
+ * and is NULL after the last one.  A failure of one id is that result's
+ * rc/err, not the call's: pr_batch_next fails only with PR_ECANCELED
+ * (the cancel callback fired) or PR_ENOMEM, and the batch is then over.
+ */
+#define PR_BATCH_PARALLEL 16
+#define PR_BATCH_PARALLEL_MAX 256
+
+typedef struct pr_batch pr_batch;
+
+typedef struct pr_batch_result {
+    size_t index;           /* into ids */
+    pr_code rc;             /* PR_OK, or this id's error in err */
+    pr_error err;
+    pr_result_info info;
+    pr_buf *value;          /* the JSON when rc is PR_OK; the caller may
+                             * take the bytes with pr_buf_detach */
+} pr_batch_result;
+
+pr_code pr_batch_new(pr_batch **out, pr_client *c, const char *const *ids,
+                     size_t n, const pr_decode_opts *opts, size_t parallel,
+                     pr_error *err);
+pr_code pr_batch_next(pr_batch *b, pr_batch_result **r, pr_error *err);
+void pr_batch_free(pr_batch *b);
 
 /* The library version, "MAJOR.MINOR.PATCH". */
 const char *pr_version(void);

@@ -221,6 +221,8 @@ resolve_pointer(pr_client *c, pr_buf *out, pr_result_info *info,
     sc.http = c->http;
     sc.cancel = c->cancel;
     sc.cancel_arg = c->cancel_arg;
+    sc.file_check = c->file_check;
+    sc.file_check_arg = c->file_check_arg;
     sc.max_input = opts->lim.max_input;
     sc.retry_missing = v->is_state && v->is_task;
     pr_buf_init(&block, BLOCK_CAP);

@@ -21,6 +21,9 @@ typedef struct pr_storage_ctx {
     pr_http *http;          /* for remote backends; may be NULL */
     int (*cancel)(void *arg);
     void *cancel_arg;
+    /* The host's veto on local files (pr_client_set_file_check). */
+    int (*file_check)(const char *path, void *arg);
+    void *file_check_arg;
     size_t max_input;       /* largest file accepted, checked first */
     int retry_missing;      /* task results: wait for a late file */
 } pr_storage_ctx;

@@ -249,6 +249,13 @@ read_candidate(const pr_storage_ctx *ctx, pr_buf *out, const candidate *c,
         open_path = real;
         flags |= O_NOFOLLOW;
     }
+    if (ctx->file_check != NULL &&
+        ctx->file_check(open_path, ctx->file_check_arg) != 0) {
+        pr_error_set(err, PR_EAUTH, "permission denied to read result "
+                     "file %s (%s)", c->path, what);
+        return pr_error_hint(err, "the host refused local files to this "
+                             "caller");
+    }
     fd = open(open_path, flags);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)

@@ -42,6 +42,7 @@ pcurl_exit_code(const pr_error *err)
     case PR_ETIMEOUT: return 28;
     case PR_EHTTP: return 22;
     case PR_ECANCELED: return 42;
+    case PR_EPENDING: break;    /* internal to a batch, never seen here */
     }
     return PCURL_EXIT_FORMAT;
 }

@@ -14,6 +14,7 @@
 #   auth         API key, auth string, Cloud URLs, profiles, 401/403/404,
 #                no secret in any failing command's output
 #   faults       retries, Retry-After, timeouts, drops, truncation
+#   batch        pr_batch (many ids at once) against the one-id loop
 #
 # The cases are generated once (tests/e2e/gen_cases.py) into a temp dir.
 # Scripts run in two lanes at once (E2E_JOBS=1: one after the other);
@@ -30,8 +31,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PY=/usr/bin/python3
 LOGS=$ROOT/build/test-logs
-ALL=(server oracle resolve curl_dropin auth faults)
-LANE1=(faults server auth)
+ALL=(server oracle resolve curl_dropin auth faults batch)
+LANE1=(faults server auth batch)
 LANE2=(oracle resolve curl_dropin)
 
 declare -A WANT=()

@@ -3,7 +3,7 @@
  * one line per id, for the end-to-end tests (tests/e2e/).
  *
  *   pr-resolve [--typed] [--info] [--nan null|string|token]
- *              [--set KEY=VALUE]... ID...
+ *              [--set KEY=VALUE]... [--batch N] ID...
  *
  * Configuration comes from pr_config_load(NULL...) (the environment and
  * the Prefect profile), then each --set is passed to pr_config_set.  Per
@@ -13,6 +13,9 @@
  * and, with --info, one more line after it:
  *     INFO failed=0|1 has_value=0|1 state=TYPE source=S
  *     INFO code=N name=NAME http=STATUS curl=N hint=...   (after ERR)
+ * --batch N resolves the ids with pr_batch, N requests in flight, and
+ * must print exactly what the one-at-a-time loop prints.  An id "-"
+ * is passed as NULL (batch mode only).
  * Exit status: 0 when every id gave OK, 1 otherwise, 2 for usage.
  */
 #include <stdio.h>
@@ -25,7 +28,7 @@ static void
 usage(void)
 {
     fputs("usage: pr-resolve [--typed] [--info] [--nan null|string|token]"
-          " [--set KEY=VALUE]... ID...\n", stderr);
+          " [--set KEY=VALUE]... [--batch N] ID...\n", stderr);
     exit(2);
 }
 
@@ -68,6 +71,73 @@ print_error(const pr_error *err, int info)
     }
 }
 
+static void
+print_ok(const char *data, size_t len, const pr_result_info *ri, int info)
+{
+    fputs("OK ", stdout);
+    fwrite(data ? data : "null", 1, data ? len : 4, stdout);
+    putchar('\n');
+    if (info)
+        printf("INFO failed=%d has_value=%d state=%s source=%s\n",
+               ri->failed, ri->has_value,
+               ri->state_type[0] ? ri->state_type : "-",
+               ri->source[0] ? ri->source : "-");
+}
+
+/* The ids through pr_batch: the same lines as one at a time. */
+static int
+run_batch(pr_client *cli, const char *const *argv_ids, size_t n,
+          const pr_decode_opts *opts, int parallel, int info)
+{
+    const char **ids = malloc(n * sizeof(*ids));
+    pr_batch *b = NULL;
+    pr_batch_result *r;
+    pr_error err;
+    size_t i, want = 0;
+    int failed = 0;
+
+    if (ids == NULL)
+        return 1;
+    for (i = 0; i < n; i++)
+        ids[i] = strcmp(argv_ids[i], "-") == 0 ? NULL : argv_ids[i];
+    if (pr_batch_new(&b, cli, ids, n, opts, (size_t)parallel, &err)
+            != PR_OK) {
+        print_error(&err, info);
+        free(ids);
+        return 1;
+    }
+    for (;;) {
+        if (pr_batch_next(b, &r, &err) != PR_OK) {
+            print_error(&err, info);
+            failed = 1;
+            break;
+        }
+        if (r == NULL)
+            break;
+        if (r->index != want++) {
+            fprintf(stderr, "pr-resolve: batch result %zu out of order\n",
+                    r->index);
+            failed = 1;
+            break;
+        }
+        if (r->rc == PR_OK) {
+            print_ok(r->value->data, r->value->len, &r->info, info);
+        } else {
+            failed = 1;
+            print_error(&r->err, info);
+        }
+        fflush(stdout);
+    }
+    if (!failed && want != n) {
+        fprintf(stderr, "pr-resolve: the batch gave %zu of %zu results\n",
+                want, n);
+        failed = 1;
+    }
+    pr_batch_free(b);
+    free(ids);
+    return failed;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -75,7 +145,7 @@ main(int argc, char **argv)
     pr_config *cfg = NULL;
     pr_client *cli = NULL;
     pr_error err;
-    int info = 0, first_id = 0, failed = 0, i;
+    int info = 0, first_id = 0, failed = 0, batch = 0, i;
 
     pr_error_clear(&err);
     /* Options first: --set needs the loaded configuration, so collect
@@ -99,6 +169,10 @@ main(int argc, char **argv)
                 usage();
         } else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
             i++;
+        } else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
+            batch = atoi(argv[++i]);
+            if (batch < 1)
+                usage();
         } else if (strcmp(argv[i], "--") == 0) {
             first_id = i + 1;
             break;
@@ -117,7 +191,7 @@ main(int argc, char **argv)
         return 1;
     }
     for (i = 1; i < first_id; i++) {
-        if (strcmp(argv[i], "--nan") == 0) {
+        if (strcmp(argv[i], "--nan") == 0 || strcmp(argv[i], "--batch") == 0) {
             i++;
         } else if (strcmp(argv[i], "--set") == 0) {
             if (!apply_set(cfg, argv[++i], &err)) {
@@ -133,6 +207,13 @@ main(int argc, char **argv)
         return 1;
     }
 
+    if (batch > 0) {
+        failed = run_batch(cli, (const char *const *)argv + first_id,
+                           (size_t)(argc - first_id), &opts, batch, info);
+        pr_client_free(cli);
+        pr_config_free(cfg);
+        return failed;
+    }
     for (i = first_id; i < argc; i++) {
         pr_buf out;
         pr_result_info ri;
@@ -142,15 +223,7 @@ main(int argc, char **argv)
         pr_buf_init(&out, 0);
         if (pr_client_result(cli, &out, &ri, argv[i], &opts, &err)
                 == PR_OK) {
-            fputs("OK ", stdout);
-            fwrite(out.data ? out.data : "null", 1,
-                   out.data ? out.len : 4, stdout);
-            putchar('\n');
-            if (info)
-                printf("INFO failed=%d has_value=%d state=%s source=%s\n",
-                       ri.failed, ri.has_value,
-                       ri.state_type[0] ? ri.state_type : "-",
-                       ri.source[0] ? ri.source : "-");
+            print_ok(out.data, out.len, &ri, info);
         } else {
             failed = 1;
             print_error(&err, info);

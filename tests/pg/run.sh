@@ -24,20 +24,9 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
 EXT=$ROOT/pg_extension
-# Issue 8: the version is a parameter.  An explicit PG_VERSION also picks
-# that version's pg_config for PGXS (pg_extension/Makefile reads
-# PG_CONFIG from the environment).
-if [ -n "${PG_VERSION:-}" ]; then
-    if [ -z "${PG_CONFIG:-}" ] &&
-       [ -x "/usr/lib/postgresql/$PG_VERSION/bin/pg_config" ]; then
-        export PG_CONFIG=/usr/lib/postgresql/$PG_VERSION/bin/pg_config
-    fi
-else
-    PG_VERSION=$("${PG_CONFIG:-pg_config}" --version 2>/dev/null |
-                 sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
-    PG_VERSION=${PG_VERSION:-15}
-fi
-PGBIN=${PGBIN:-/usr/lib/postgresql/$PG_VERSION/bin}
+# The cluster and build helpers, shared with tests/demo.sh.
+. "$ROOT/tests/pg/cluster.sh"
+pg_pick_version
 PYTHON=/usr/bin/python3
 SHARED=${PR_SHARED_DIR:-$ROOT/../shared}
 CORPORA=$SHARED/corpora
@@ -58,13 +47,9 @@ finish() {
 }
 
 TMP=
-PG_DATA=
 API_PID=
 cleanup() {
-    if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
-        (cd / && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG_DATA" \
-            -m immediate -w stop >/dev/null 2>&1)
-    fi
+    pg_cluster_stop
     # Only our own server: check the command line before killing.
     if [ -n "$API_PID" ] &&
        ps -o cmd= -p "$API_PID" 2>/dev/null | grep -q fake_api.py; then
@@ -75,18 +60,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    "$PYTHON" -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-if [ "$(id -u)" != 0 ]; then
-    skip "pg: needs root (make install, runuser postgres)"
-    finish
-fi
-if [ ! -x "$PGBIN/initdb" ] || ! command -v "${PG_CONFIG:-pg_config}" \
-        >/dev/null; then
-    skip "pg: PostgreSQL $PG_VERSION server binaries or pg_config are missing"
+why=$(pg_missing)
+if [ -n "$why" ]; then
+    skip "pg: $why"
     finish
 fi
 
@@ -96,17 +72,13 @@ LOG=$TMP/logs
 mkdir -p "$LOG"
 
 # ---------------------------------------------------------------- build
-if make --no-print-directory -C "$EXT" >"$LOG/build.log" 2>&1 &&
-   make --no-print-directory -C "$EXT" install >>"$LOG/build.log" 2>&1
-then
+if pg_build_install "$LOG/build.log"; then
     pass "pg: build and install"
 else
     tail -n 40 "$LOG/build.log"
     fail "pg: build and install"
     finish
 fi
-HAVE_CLIENT=0
-grep -q 'define PRPG_HAVE_CLIENT' "$EXT/pr_features.h" && HAVE_CLIENT=1
 
 # ---------------------------------------------------------------- corpora
 HAVE_CORPORA=0
@@ -145,28 +117,22 @@ if [ ! -s "$TMP/api.port" ]; then
     finish
 fi
 export PR_PG_API_PORT=$(cat "$TMP/api.port")
-CLOSED_PORT=$(free_port)
+CLOSED_PORT=$(pg_free_port)
 export PR_PG_CLOSED_PORT=$CLOSED_PORT
 
 # ---------------------------------------------------------------- cluster
-PG_DATA=$TMP/data
 mkdir -p "$TMP/home"
-chown postgres "$TMP" "$TMP/home" "$LOG"
-PORT=$(free_port)
-if ! (cd / && runuser -u postgres -- "$PGBIN/initdb" -D "$PG_DATA" \
-        -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
-        >"$LOG/initdb.log" 2>&1); then
+chown postgres "$TMP/home" "$LOG"
+PORT=$(pg_free_port)
+if ! pg_cluster_init "$TMP" "$LOG/initdb.log"; then
     cat "$LOG/initdb.log"
     fail "pg: initdb"
     finish
 fi
 # The server's environment is what unset settings fall back to.
-if ! (cd / && runuser -u postgres -- env -i PATH=/usr/bin:/bin \
-        HOME="$TMP/home" LANG=C.UTF-8 PREFECT_HOME="$TMP/home/.prefect" \
-        PREFECT_API_URL="http://127.0.0.1:$PR_PG_API_PORT/api" \
-        "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$LOG/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $PORT -k $TMP -c fsync=off" \
-        start >/dev/null 2>&1); then
+if ! pg_cluster_start "$PORT" "$TMP" "$LOG/server.log" HOME="$TMP/home" \
+        PREFECT_HOME="$TMP/home/.prefect" \
+        PREFECT_API_URL="http://127.0.0.1:$PR_PG_API_PORT/api"; then
     tail -n 30 "$LOG/server.log" | cut -c1-300
     fail "pg: server start"
     finish
@@ -183,13 +149,8 @@ else
 fi
 TESTS+=(setup decode nan gucs errors minidb privileges memory)
 [ "$HAVE_CORPORA" = 1 ] && TESTS+=(indb)
-if [ "$HAVE_CLIENT" = 1 ]; then
-    TESTS+=(minidb_resolve api_errors timeout)
-    [ "$HAVE_CORPORA" = 1 ] && TESTS+=(resolve_db resolve_api)
-else
-    skip "pg: minidb_resolve, api_errors, timeout, resolve_db, resolve_api" \
-         "(the core has no resolution API yet)"
-fi
+TESTS+=(minidb_resolve api_errors timeout)
+[ "$HAVE_CORPORA" = 1 ] && TESTS+=(resolve_db resolve_api)
 
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
 rm -f "$EXT/regression.diffs" "$EXT/regression.out"

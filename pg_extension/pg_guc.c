@@ -35,6 +35,7 @@ char *prpg_schema = NULL;
 int prpg_source = PRPG_SOURCE_AUTO;
 bool prpg_typed = false;
 int prpg_timeout_ms = 0;
+int prpg_parallel = PR_BATCH_PARALLEL;
 int prpg_connect_timeout_ms = 0;
 static int nan_policy = PR_NAN_NULL;
 static int max_result_bytes = 256 * 1024 * 1024;
@@ -203,6 +204,11 @@ prpg_define_gucs(void)
         "Timeout for connecting (0: 10 s).",
         NULL, &prpg_connect_timeout_ms, 0, 0, INT_MAX, PGC_USERSET,
         GUC_UNIT_MS, NULL, changed_int, NULL);
+    DefineCustomIntVariable(
+        "prefect_result.parallel",
+        "Requests prefect_results keeps in flight at once.",
+        NULL, &prpg_parallel, PR_BATCH_PARALLEL, 1, PR_BATCH_PARALLEL_MAX,
+        PGC_USERSET, 0, NULL, NULL, NULL);
     DefineCustomBoolVariable(
         "prefect_result.typed",
         "Typed mode when a function's typed argument is NULL or omitted.",

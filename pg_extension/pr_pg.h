@@ -22,7 +22,6 @@
 
 #include "pr.h"
 #include "pr_source.h"
-#include "pr_features.h"    /* generated: what this core build has */
 
 /* Only the SQL functions are exported from the module. */
 #pragma GCC visibility push(hidden)
@@ -49,6 +48,7 @@ extern char *prpg_schema;
 extern int prpg_source;         /* prpg_source_mode */
 extern bool prpg_typed;
 extern int prpg_timeout_ms;
+extern int prpg_parallel;
 extern int prpg_connect_timeout_ms;
 
 /* Set by every assign hook: the backend's client must be rebuilt. */

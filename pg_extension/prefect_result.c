@@ -39,21 +39,13 @@
 
 PG_MODULE_MAGIC;
 
-#ifdef PRPG_HAVE_FILE_CHECK
-/*
- * Not yet declared in pr.h: a host callback called with each local path
- * before the core opens it; nonzero refuses the file.  Detected in the
- * core archive at build time (pr_features.h).
- */
-void pr_client_set_file_check(pr_client *c,
-                              int (*check)(const char *path, void *arg),
-                              void *arg);
-#endif
-
 void _PG_init(void);
 
 /* Set when our file check refused a path during the current call. */
 static bool file_refused = false;
+static bool may_read_files = false;     /* of the current user, per call */
+
+static bool may_read_server_files(void);
 static char refused_path[256];
 
 void
@@ -152,6 +144,9 @@ begin_call(void)
 {
     prpg_pending_clear();
     file_refused = false;
+    /* Asked here, not in the core's callback: a catalog lookup may
+     * raise, and the callback must not. */
+    may_read_files = may_read_server_files();
 }
 
 /* ---- JSON text to jsonb ---------------------------------------------- */
@@ -275,7 +270,6 @@ source_object(bool database, pr_id_kind kind)
     return DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data));
 }
 
-#ifdef PRPG_HAVE_CLIENT
 
 static pr_client *client = NULL;
 static bool client_database = false;
@@ -385,34 +379,17 @@ raise_failed(Datum value, const pr_result_info *info)
 }
 
 
-#ifdef PRPG_HAVE_FILE_CHECK
 /** Called by the core before it opens a local file: refuse unless the
  * current user may read server files.  Never raises. */
 static int
 file_check(const char *path, void *arg)
 {
     (void) arg;
-    if (may_read_server_files())
+    if (may_read_files)
         return 0;
     file_refused = true;
     strlcpy(refused_path, path != NULL ? path : "", sizeof(refused_path));
     return 1;
-}
-#endif
-
-static void
-require_file_privilege(void)
-{
-#ifndef PRPG_HAVE_FILE_CHECK
-    if (!may_read_server_files())
-        ereport(ERROR,
-                (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                 errmsg("permission denied to resolve Prefect results"),
-                 errdetail("A result may be a local file, and this build "
-                           "cannot check files one by one: resolving "
-                           "requires superuser or membership in "
-                           "pg_read_server_files.")));
-#endif
 }
 
 static void
@@ -471,9 +448,7 @@ get_client(bool *database)
     }
     pr_config_free(cfg);
     pr_client_set_cancel(c, cancel_requested, NULL);
-#ifdef PRPG_HAVE_FILE_CHECK
     pr_client_set_file_check(c, file_check, NULL);
-#endif
     if (db) {
         ctx = malloc(sizeof(*ctx));
         if (ctx == NULL) {
@@ -504,7 +479,6 @@ resolve(const char *id, const char *state, bool typed, bool raise_failure,
     Datum value;
 
     begin_call();
-    require_file_privilege();
     c = get_client(&db);
     prpg_decode_opts(&opts, typed);
     memset(info, 0, sizeof(*info));
@@ -526,22 +500,6 @@ resolve(const char *id, const char *state, bool typed, bool raise_failure,
     return value;
 }
 
-#else /* !PRPG_HAVE_CLIENT */
-
-static void pg_attribute_noreturn()
-no_client(void)
-{
-    ereport(ERROR,
-            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-             errmsg("this build of prefect_result cannot resolve results"),
-             errdetail("The core library it was built against has no "
-                       "resolution API (pr_client_resolve)."),
-             errhint("Rebuild the extension against a newer core; "
-                     "prefect_decode works without it.")));
-    pg_unreachable();
-}
-
-#endif /* PRPG_HAVE_CLIENT */
 
 /* ---- SQL functions --------------------------------------------------- */
 
@@ -579,7 +537,6 @@ PG_FUNCTION_INFO_V1(pg_prefect_result_id);
 Datum
 pg_prefect_result_id(PG_FUNCTION_ARGS)
 {
-#ifdef PRPG_HAVE_CLIENT
     pr_result_info info;
     char *id;
 
@@ -588,11 +545,6 @@ pg_prefect_result_id(PG_FUNCTION_ARGS)
     id = prpg_utf8(text_to_cstring(PG_GETARG_TEXT_PP(0)));
     PG_RETURN_DATUM(resolve(id, NULL, arg_typed(fcinfo, 1),
                             PG_ARGISNULL(2) || PG_GETARG_BOOL(2), &info));
-#else
-    if (PG_ARGISNULL(0))
-        PG_RETURN_NULL();
-    no_client();
-#endif
 }
 
 /* SQL function: prefect_result(jsonb, boolean, boolean) returns jsonb */
@@ -600,7 +552,6 @@ PG_FUNCTION_INFO_V1(pg_prefect_result_state);
 Datum
 pg_prefect_result_state(PG_FUNCTION_ARGS)
 {
-#ifdef PRPG_HAVE_CLIENT
     pr_result_info info;
     char *state;
 
@@ -609,11 +560,6 @@ pg_prefect_result_state(PG_FUNCTION_ARGS)
     state = jsonb_text(PG_GETARG_JSONB_P(0));
     PG_RETURN_DATUM(resolve(NULL, state, arg_typed(fcinfo, 1),
                             PG_ARGISNULL(2) || PG_GETARG_BOOL(2), &info));
-#else
-    if (PG_ARGISNULL(0))
-        PG_RETURN_NULL();
-    no_client();
-#endif
 }
 
 /* SQL function: prefect_state(text) returns jsonb */
@@ -641,14 +587,10 @@ pg_prefect_state(PG_FUNCTION_ARGS)
         pr_buf_init(&out, opts.lim.max_output);
         rc = prpg_source_ops.get_state(&ctx, &out, &kind, id, &err);
     } else {
-#ifdef PRPG_HAVE_CLIENT
         pr_client *c = get_client(&db);
 
         pr_buf_init(&out, opts.lim.max_output);
         rc = pr_client_get_state(c, &out, &kind, id, &err);
-#else
-        no_client();
-#endif
     }
     if (rc != PR_OK) {
         pr_buf_dispose(&out);
@@ -701,23 +643,81 @@ pg_prefect_block(PG_FUNCTION_ARGS)
 /*
  * SQL function: prefect_results(text[], boolean)
  *   returns table (id text, result jsonb, error text)
- * One row per id, in order; a failure is that row's error.  A cancel
- * stops the whole call.  Sequential for now: the core resolves one id
- * at a time.
+ * One row per id, in order; a failure is that row's error.  The ids are
+ * resolved by a core batch: prefect_result.parallel requests in flight
+ * on one curl multi handle.  A cancel stops the whole call.
+ *
+ * The batch is core (malloc) memory held across PostgreSQL calls that
+ * may raise (jsonb_in, tuplestore): a reset callback on the call's
+ * memory context frees it on every way out.
  */
+typedef struct batch_guard {
+    pr_batch *batch;
+} batch_guard;
+
+static void
+free_batch(void *arg)
+{
+    batch_guard *g = arg;
+
+    pr_batch_free(g->batch);
+    g->batch = NULL;
+}
+
+/* Builds one row from a batch result. */
+static void
+put_row(ReturnSetInfo *rsinfo, Datum id, bool id_null, pr_batch_result *r)
+{
+    Datum values[3];
+    bool nulls[3] = {false, true, true};
+    pr_buf *out = r->value;
+
+    values[0] = id;
+    nulls[0] = id_null;
+    if (r->rc != PR_OK) {
+        const char *msg = r->err.msg[0] != '\0' ? r->err.msg
+                          : pr_code_name(r->rc);
+
+        if (id_null)
+            msg = "the id is null";
+        values[2] = CStringGetTextDatum(msg);
+        nulls[2] = false;
+    } else if (out->data != NULL && has_nul_escape(out->data, out->len)) {
+        values[2] = CStringGetTextDatum(nul_message);
+        nulls[2] = false;
+    } else {
+        values[1] = buf_to_jsonb(out);
+        nulls[1] = false;
+        if (r->info.failed) {
+            values[2] = CStringGetTextDatum(psprintf(
+                "the run ended in state %s: %s",
+                r->info.state_type[0] != '\0' ? r->info.state_type
+                : "FAILED",
+                exception_text(DatumGetJsonbP(values[1]), &r->info)));
+            nulls[2] = false;
+        }
+    }
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
 PG_FUNCTION_INFO_V1(pg_prefect_results);
 Datum
 pg_prefect_results(PG_FUNCTION_ARGS)
 {
-#ifdef PRPG_HAVE_CLIENT
     ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
     ArrayType *ids;
     Datum *elems;
     bool *enulls;
     int n, i;
     bool typed = arg_typed(fcinfo, 1), db;
+    const char **cids;
     pr_decode_opts opts;
     pr_client *c;
+    pr_error err;
+    pr_code rc;
+    pr_batch_result *r;
+    batch_guard *guard;
+    MemoryContextCallback *cb;
     MemoryContext rowcxt, oldcxt;
 
     begin_call();
@@ -730,78 +730,46 @@ pg_prefect_results(PG_FUNCTION_ARGS)
                         errmsg("ids must be a one-dimensional array")));
     deconstruct_array(ids, TEXTOID, -1, false, TYPALIGN_INT, &elems,
                       &enulls, &n);
-    require_file_privilege();
     c = get_client(&db);
     prpg_decode_opts(&opts, typed);
+    cids = palloc0(sizeof(*cids) * (n > 0 ? n : 1));
+    for (i = 0; i < n; i++)
+        if (!enulls[i])
+            cids[i] = prpg_utf8(TextDatumGetCString(elems[i]));
+
+    guard = palloc0(sizeof(*guard));
+    cb = palloc0(sizeof(*cb));
+    cb->func = free_batch;
+    cb->arg = guard;
+    MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+    pr_error_clear(&err);
+    if (pr_batch_new(&guard->batch, c, cids, (size_t) n, &opts,
+                     (size_t) prpg_parallel, &err) != PR_OK)
+        raise_pr(&err);
     rowcxt = AllocSetContextCreate(CurrentMemoryContext,
                                    "prefect_results row",
                                    ALLOCSET_DEFAULT_SIZES);
-
-    for (i = 0; i < n; i++) {
-        Datum values[3];
-        bool nulls[3] = {false, true, true};
-        pr_result_info info;
-        pr_buf out;
-        pr_error err;
-        pr_code rc;
-        char *id;
-
+    for (;;) {
         CHECK_FOR_INTERRUPTS();
-        oldcxt = MemoryContextSwitchTo(rowcxt);
-        values[0] = elems[i];
-        if (enulls[i]) {
-            nulls[0] = true;
-            values[2] = CStringGetTextDatum("the id is null");
-            nulls[2] = false;
-            goto put;
-        }
-        id = prpg_utf8(TextDatumGetCString(elems[i]));
-        memset(&info, 0, sizeof(info));
-        pr_error_clear(&err);
-        pr_buf_init(&out, opts.lim.max_output);
-        begin_call();
-        rc = pr_client_result(c, &out, &info, id, &opts, &err);
+        rc = pr_batch_next(guard->batch, &r, &err);
         if (rc != PR_OK) {
             ErrorData *kept = prpg_pending_take();
-            const char *msg = err.msg;
 
-            pr_buf_dispose(&out);
+            free_batch(guard);
             if (kept != NULL && (kept->sqlerrcode == ERRCODE_QUERY_CANCELED ||
                                  kept->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN))
                 ReThrowError(kept);
-            if (rc == PR_ECANCELED)
-                raise_pr(&err);
-            if (kept != NULL && kept->message != NULL)
-                msg = kept->message;
-            if (file_refused)
-                msg = psprintf("permission denied to read result file "
-                               "\"%s\"", refused_path);
-            values[2] = CStringGetTextDatum(msg);
-            nulls[2] = false;
-        } else if (out.data != NULL && has_nul_escape(out.data, out.len)) {
-            pr_buf_dispose(&out);
-            values[2] = CStringGetTextDatum(nul_message);
-            nulls[2] = false;
-        } else {
-            values[1] = buf_to_jsonb(&out);
-            nulls[1] = false;
-            if (info.failed) {
-                values[2] = CStringGetTextDatum(psprintf(
-                    "the run ended in state %s: %s",
-                    info.state_type[0] != '\0' ? info.state_type : "FAILED",
-                    exception_text(DatumGetJsonbP(values[1]), &info)));
-                nulls[2] = false;
-            }
+            file_refused = false;   /* a row's refusal is not this error */
+            raise_pr(&err);
         }
-put:
-        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
-                             nulls);
+        if (r == NULL)
+            break;
+        oldcxt = MemoryContextSwitchTo(rowcxt);
+        put_row(rsinfo, elems[r->index], enulls[r->index], r);
         MemoryContextSwitchTo(oldcxt);
         MemoryContextReset(rowcxt);
     }
+    free_batch(guard);
     prpg_pending_clear();
     return (Datum) 0;
-#else
-    no_client();
-#endif
 }

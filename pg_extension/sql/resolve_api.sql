@@ -23,6 +23,22 @@ SELECT c.name, pg_temp.verdict(c, r.result, r.error)
 FROM prefect_results((SELECT array_agg(state_id ORDER BY name)
                       FROM corpus_case)) r
 JOIN corpus_case c ON c.state_id = r.id ORDER BY c.name;
+-- prefect_results at any width gives the same rows, in the same order
+-- (prefect_result.parallel: requests in flight on one curl multi handle).
+SET prefect_result.parallel = 1;
+CREATE TEMP TABLE narrow AS
+SELECT * FROM prefect_results((SELECT array_agg(state_id ORDER BY name)
+                               FROM corpus_case)) WITH ORDINALITY;
+SET prefect_result.parallel = 64;
+CREATE TEMP TABLE wide AS
+SELECT * FROM prefect_results((SELECT array_agg(state_id ORDER BY name)
+                               FROM corpus_case)) WITH ORDINALITY;
+RESET prefect_result.parallel;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE n.id IS DISTINCT FROM w.id
+                        OR n.result IS DISTINCT FROM w.result
+                        OR n.error IS DISTINCT FROM w.error) AS differing
+FROM narrow n JOIN wide w USING (ordinality);
 -- NaN and infinities from the Prefect 3 corpus, both policies.
 SELECT c.name, prefect_result(c.state_id)
 FROM corpus_case c WHERE c.name ~ 'float_(nan|posinf)' ORDER BY c.name;

@@ -208,7 +208,6 @@ if ! tar -C "$ROOT" -cf - --exclude=./.git --exclude='./build*' \
         --exclude=node_modules --exclude='*.o' --exclude='*.a' \
         --exclude='*.so' --exclude='*.bc' --exclude=__pycache__ \
         --exclude=./pg_extension/results --exclude=./pg_extension/log \
-        --exclude=./pg_extension/pr_features.h \
         --exclude='./pg_extension/regression.*' . |
      tar -C "$WORK/src" -xf -; then
     fail "modern: copy the source tree into $WORK/src"

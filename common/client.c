@@ -192,8 +192,15 @@ pr_client_source(pr_client *c, pr_error *err)
         }
     }
     if (cfg->api_url == NULL) {
-        pr_error_set(err, PR_EINVAL, "no Prefect API configured: set "
-                     "PREFECT_API_URL or a profile");
+        /* With no server, Prefect itself would use this database. */
+        if (cfg->source == PR_SOURCE_AUTO && cfg->home != NULL)
+            pr_error_set(err, PR_EINVAL, "no Prefect API configured, and "
+                         "no Prefect database at %.160s/prefect.db: set "
+                         "PREFECT_API_URL or a profile, or PREFECT_HOME",
+                         cfg->home);
+        else
+            pr_error_set(err, PR_EINVAL, "no Prefect API configured: set "
+                         "PREFECT_API_URL or a profile");
         if (cfg->profile != NULL)
             return pr_error_hint(err, "the profile '%.64s' in %.120s sets no "
                                  "PREFECT_API_URL", cfg->profile,

@@ -1317,6 +1317,10 @@ load_settings(loader *L, pr_config *c, pr_error *err)
     if (rc == PR_OK)
         rc = get_text(L, "PREFECT_SERVER_ENCRYPTION_KEY", &v, from,
                       sizeof(from), err);
+    /* Servers before 2.9 (Orion) read the key under this name. */
+    if (rc == PR_OK && (v == NULL || v[0] == '\0'))
+        rc = get_text(L, "ORION_ENCRYPTION_KEY", &v, from, sizeof(from),
+                      err);
     if (rc == PR_OK && v != NULL && v[0] != '\0')
         rc = set_str(&c->encryption_key, v, 1, err);
     return rc;

@@ -316,8 +316,9 @@ TEST(api_not_configured)
     CHECK_EQ_INT(pr_client_new(&c, cfg, &err), PR_OK);
     pr_buf_init(&out, 0);
     CHECK_EQ_INT(pr_client_get_state(c, &out, &kind, ID, &err), PR_EINVAL);
-    CHECK_EQ_STR(err.msg, "no Prefect API configured: set PREFECT_API_URL "
-                 "or a profile");
+    CHECK_EQ_STR(err.msg, "no Prefect API configured, and no Prefect "
+                 "database at /nonexistent/api-test/prefect.db: set "
+                 "PREFECT_API_URL or a profile, or PREFECT_HOME");
     CHECK(strstr(err.hint, "no profile is active") != NULL);
     pr_config_set(cfg, "source", "database", &err);
     pr_client_free(c);

@@ -520,6 +520,19 @@ TEST(config_database_settings_kept_for_later)
     CHECK_EQ_STR(c->database_url, "sqlite+aiosqlite:///x.db");
     CHECK_EQ_STR(c->encryption_key, SECRET);
     pr_config_free(c);
+
+    /* The pre-2.9 name, only when the current one is not set. */
+    env_set(&t, "ORION_ENCRYPTION_KEY", "orion-key");
+    CHECK_EQ_INT(load(&c, &t, &err), PR_OK);
+    if (c != NULL)
+        CHECK_EQ_STR(c->encryption_key, SECRET);
+    pr_config_free(c);
+    base_env(&t);
+    env_set(&t, "ORION_ENCRYPTION_KEY", "orion-key");
+    CHECK_EQ_INT(load(&c, &t, &err), PR_OK);
+    if (c != NULL)
+        CHECK_EQ_STR(c->encryption_key, "orion-key");
+    pr_config_free(c);
 }
 
 TEST(config_api_url_shapes)

@@ -125,13 +125,9 @@ install: all
 	$(if $(wildcard curl_helper/prefect-curl.1),install -m 644 curl_helper/prefect-curl.1 $(DESTDIR)$(PREFIX)/share/man/man1/)
 
 # ---- prefect-jq (jq_module/, issue 6) --------------------------- begin
-# resolve_fallback.c holds weak stand-ins for core functions that are not
-# written yet; it is linked AFTER the library so the real ones win.
-JQ_SRC      := $(filter-out jq_module/resolve_fallback.c,\
-                   $(sort $(wildcard jq_module/*.c)))
+JQ_SRC      := $(sort $(wildcard jq_module/*.c))
 JQ_OBJ      := $(JQ_SRC:%.c=$(BUILD)/%.o)
 JQ_BIN      := $(if $(JQ_SRC),$(BUILD)/prefect-jq)
-JQ_FALLBACK := $(BUILD)/jq_module/resolve_fallback.o
 JQ_LIBS     := -ljq $(CURL_LIBS) $(CJSON_LIBS) $(DECOMP_LIBS) \
     $(if $(shell grep -l '<openssl/' common/*.c 2>/dev/null),-lssl -lcrypto) \
     $(if $(shell grep -l '<sqlite3.h>' common/*.c 2>/dev/null),-lsqlite3) \
@@ -141,10 +137,10 @@ JQ_LIBS     := -ljq $(CURL_LIBS) $(CJSON_LIBS) $(DECOMP_LIBS) \
 all: $(JQ_BIN)
 install: $(if $(JQ_BIN),install-jq)
 
-$(JQ_OBJ) $(JQ_FALLBACK): $(wildcard jq_module/*.h)
+$(JQ_OBJ): $(wildcard jq_module/*.h)
 
-$(BUILD)/prefect-jq: $(JQ_OBJ) $(LIB) $(JQ_FALLBACK)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(JQ_OBJ) $(LIB) $(JQ_FALLBACK) $(JQ_LIBS)
+$(BUILD)/prefect-jq: $(JQ_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(JQ_OBJ) $(LIB) $(JQ_LIBS)
 
 install-jq: $(JQ_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jq \

@@ -14,8 +14,6 @@
 
 /* Makes room for `extra` more bytes (plus the NUL).  PR_ELIMIT/ENOMEM. */
 pr_code pr_buf_reserve(pr_buf *b, size_t extra, pr_error *err);
-pr_code pr_buf_append(pr_buf *b, const void *p, size_t n, pr_error *err);
-pr_code pr_buf_puts(pr_buf *b, const char *s, pr_error *err);
 pr_code pr_buf_putc(pr_buf *b, char c, pr_error *err);
 
 /*

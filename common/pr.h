@@ -96,6 +96,10 @@ pr_code pr_buf_flush(pr_buf *b, pr_error *err);
 void pr_buf_dispose(pr_buf *b);
 /* Hands the bytes to the caller (free with pr_free); b becomes empty. */
 char *pr_buf_detach(pr_buf *b, size_t *len);
+/* Appends n bytes (a C string): PR_ELIMIT past max, PR_ENOMEM.  For
+ * hosts that bring their own source (pr_source.h). */
+pr_code pr_buf_append(pr_buf *b, const void *p, size_t n, pr_error *err);
+pr_code pr_buf_puts(pr_buf *b, const char *s, pr_error *err);
 
 /* Memory: everything the core allocates goes through these. */
 void *pr_malloc(size_t n);

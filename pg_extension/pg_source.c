@@ -39,7 +39,6 @@
 
 #include "pr_pg.h"
 #include "fernet.h"
-#include "jsonw.h"      /* pr_buf_append: not yet in pr_source.h */
 
 #define MAX_BLOCK_DEPTH 50      /* as the Prefect server recurses */
 

@@ -38,6 +38,7 @@ typedef struct pr_vm {
 
     pv **memo;
     size_t memo_cap;        /* slots allocated */
+    size_t memo_max;        /* entries allowed: see pr_vm_memo_limit */
     size_t memo_len;        /* slots set (MEMOIZE uses this) */
     size_t frame_end;       /* end of the current FRAME, 0 if none */
 } pr_vm;
@@ -208,19 +209,36 @@ seq_from_stack(pr_vm *vm, pv_kind kind, size_t start)
 
 /* ---- memo ------------------------------------------------------------ */
 
+/*
+ * The memo is a dense array (as CPython's), so a PUT with a huge index
+ * must not size it: max_memo bounds the index.  But a large real pickle
+ * memoizes far more than 1M objects (a list of 700k small dicts), and
+ * every entry costs at least two bytes of input (EMPTY_DICT MEMOIZE), so
+ * the limit grows to one entry per two input bytes: what an honest
+ * pickle can need, and at most 4 pointer bytes per input byte.
+ */
+static size_t
+memo_limit(const pr_vm *vm)
+{
+    size_t by_input = vm->len / 2;
+
+    return by_input > vm->opts->lim.max_memo ? by_input
+           : vm->opts->lim.max_memo;
+}
+
 static pr_code
 memo_put(pr_vm *vm, size_t idx, pv *v)
 {
-    if (idx >= vm->opts->lim.max_memo)
+    if (idx >= vm->memo_max)
         FAIL(PR_ELIMIT, "memo index %zu is past the limit of %zu entries "
-             "(max_memo)", idx, vm->opts->lim.max_memo);
+             "(max_memo, or one per two input bytes)", idx, vm->memo_max);
     if (idx >= vm->memo_cap) {
         size_t ncap = vm->memo_cap ? vm->memo_cap : 64;
         pv **nm;
         while (ncap <= idx)
             ncap *= 2;
-        if (ncap > vm->opts->lim.max_memo)
-            ncap = vm->opts->lim.max_memo;
+        if (ncap > vm->memo_max)
+            ncap = vm->memo_max;
         nm = pr_realloc(vm->memo, ncap * sizeof(pv *));
         if (nm == NULL)
             FAIL(PR_ENOMEM, "out of memory growing the memo to %zu "
@@ -1724,6 +1742,7 @@ pv_unpickle(pv_doc *doc, const void *data, size_t len,
     vm.p = data;
     vm.len = len;
     vm.opts = opts;
+    vm.memo_max = memo_limit(&vm);
     vm.a = &doc->arena;
     vm.err = err;
     rc = run(&vm, &result);

@@ -109,7 +109,8 @@ void pr_free(void *p);
 /* Limits for one decode.  Every one is checked before allocating. */
 typedef struct pr_limits {
     size_t max_input;       /* bytes of input accepted */
-    size_t max_memo;        /* memo entries (and largest memo index + 1) */
+    size_t max_memo;        /* memo entries (and largest memo index + 1);
+                             * larger inputs get one per two bytes */
     size_t max_stack;       /* values on the VM stack, and MARK depth */
     size_t max_ops;         /* opcodes executed */
     size_t max_depth;       /* nesting depth of the emitted JSON */

@@ -180,6 +180,49 @@ TEST(pickle_names_the_memo_limit)
     CHECK(strstr(err.msg, "max_memo") != NULL);
 }
 
+/*
+ * A large honest pickle memoizes more than max_memo objects: the limit
+ * grows with the input (one entry per two bytes), while a sparse index
+ * in a small input is still refused.  Protocol 4: a list of 1.2M empty
+ * dicts, each EMPTY_DICT MEMOIZE, appended in batches of 1000 as
+ * pickle.dumps([{} for _ in range(n)], 4) writes it (without frames).
+ */
+TEST(pickle_memo_limit_grows_with_the_input)
+{
+    enum { N = 1200000 };
+    pr_decode_opts opts = PR_DECODE_OPTS_INIT;
+    size_t n = 0, i, dicts = 0;
+    char *in = malloc(3 * N + 16), *json = NULL;
+    pr_error err;
+
+    CHECK(in != NULL);
+    if (in == NULL)
+        return;
+    memcpy(in, "\x80\x04]\x94", 4);      /* PROTO 4, [], MEMOIZE */
+    n = 4;
+    for (i = 0; i < N; i++) {
+        if (i % 1000 == 0)
+            in[n++] = '(';              /* MARK: batches of 1000 */
+        in[n++] = '}';                  /* EMPTY_DICT */
+        in[n++] = '\x94';               /* MEMOIZE */
+        if (i % 1000 == 999)
+            in[n++] = 'e';              /* APPENDS */
+    }
+    in[n++] = '.';
+    CHECK_EQ_INT(decode(in, n, &opts, &json, &err), PR_OK);
+    if (json != NULL) {
+        for (i = 0; json[i] != '\0'; i++)
+            dicts += json[i] == '{';
+        CHECK_EQ_INT(dicts, N);
+    }
+    pr_free(json);
+    free(in);
+    /* The default still refuses an index past 1M in a small input. */
+    CHECK_EQ_INT(DECODE("\x80\x04Nr\x00\x00\x10\x00.", &opts, &json,
+                        &err), PR_ELIMIT);
+    CHECK(strstr(err.msg, "max_memo") != NULL);
+}
+
 TEST(pickle_names_the_opcode_limit)
 {
     pr_decode_opts opts = PR_DECODE_OPTS_INIT;
@@ -313,6 +356,7 @@ main(void)
     RUN(pickle_rejects_length_prefix_past_the_end);
     RUN(pickle_names_the_depth_limit);
     RUN(pickle_names_the_memo_limit);
+    RUN(pickle_memo_limit_grows_with_the_input);
     RUN(pickle_names_the_opcode_limit);
     RUN(pickle_stops_billion_laughs_at_the_output_budget);
     RUN(pickle_renders_cycles_as_json_pointers);

@@ -11,7 +11,9 @@
 #   4. run pg_regress (PGXS installcheck) with the tests that can run
 #      here: the corpora tests need ../shared/corpora, the resolution
 #      tests need a core with the resolution API;
-#   5. pgbench: 8 clients x 2,000 calls of prefect_decode, 0 errors;
+#   5. pgbench: 8 clients x 2,000 calls of prefect_decode, then of
+#      prefect_result (database source; with the corpora also 8 x 250
+#      through the REST API and a result file), 0 errors;
 #   6. stop everything, always, and print "N passed, N failed" last
 #      (", N skipped" when something could not run).  regression.diffs is
 #      printed when a test failed.  Exit 1 on any failure.
@@ -194,6 +196,46 @@ if "$PGBIN/pgbench" -n -c 8 -j 4 -t 2000 -f "$TMP/bench.sql" \
 else
     tail -n 20 "$LOG/pgbench.log"
     fail "pg: pgbench 8 clients x 2000 prefect_decode"
+fi
+
+# The same concurrency through resolution: each backend has its own
+# client (and curl handles).  Prefect's tables (the minidb test's schema)
+# always; with the corpora, the REST API and a remapped result file too.
+# bench_resolve LABEL SCRIPT N: 8 clients x N transactions of SCRIPT.
+bench_resolve() {
+    if "$PGBIN/pgbench" -n -c 8 -j 4 -t "$3" -f "$2" \
+            contrib_regression >"$LOG/pgbench-$1.log" 2>&1 &&
+       grep -q "number of transactions actually processed: $((8 * $3))/" \
+            "$LOG/pgbench-$1.log" &&
+       ! grep -q 'number of failed transactions: [1-9]' \
+            "$LOG/pgbench-$1.log"; then
+        pass "pg: pgbench 8 clients x $3 prefect_result ($1), 0 failed" \
+             "($(grep -o 'tps = [0-9.]*' "$LOG/pgbench-$1.log" | head -n 1))"
+    else
+        tail -n 20 "$LOG/pgbench-$1.log"
+        fail "pg: pgbench 8 clients x $3 prefect_result ($1)"
+    fi
+}
+cat >"$TMP/bench_db.sql" <<'EOF'
+SET prefect_result.schema = 'regress_mini';
+SELECT prefect_result('50000000-0000-4000-8000-000000000004');
+EOF
+bench_resolve database "$TMP/bench_db.sql" 2000
+if [ "$HAVE_CORPORA" = 1 ]; then
+    sid=$("$PGBIN/psql" -X -A -t -q -d contrib_regression -c \
+        "SELECT state_id FROM corpus_case
+         WHERE name = 'p3/pg-flow-pickle-block-int_7'" 2>/dev/null)
+    {
+        echo "SET prefect_result.source = 'api';"
+        echo "SET prefect_result.path_remap = '$PR_PG_REMAP';"
+        echo "SELECT prefect_result('$sid');"
+    } >"$TMP/bench_api.sql"
+    if [ -n "$sid" ]; then
+        # The fake API (Python) answers ~300 requests a second: fewer.
+        bench_resolve "REST API and a block's file" "$TMP/bench_api.sql" 250
+    else
+        fail "pg: pgbench through the API: no corpus_case row to resolve"
+    fi
 fi
 
 if [ "$FAILED" -gt 0 ]; then

@@ -34,7 +34,8 @@ typedef struct slot {
 struct pr_batch {
     pr_client *c;
     pr_http *http;
-    const char *const *ids;
+    const char *const *ids;     /* ids, or states when lens is set */
+    const size_t *lens;
     size_t n;
     pr_decode_opts opts;
     size_t parallel;
@@ -56,6 +57,15 @@ pr_code
 pr_batch_new(pr_batch **out, pr_client *c, const char *const *ids,
              size_t n, const pr_decode_opts *opts, size_t parallel,
              pr_error *err)
+{
+    return pr_batch_new_states(out, c, ids, NULL, n, opts, parallel, err);
+}
+
+pr_code
+pr_batch_new_states(pr_batch **out, pr_client *c, const char *const *ids,
+                    const size_t *lens, size_t n,
+                    const pr_decode_opts *opts, size_t parallel,
+                    pr_error *err)
 {
     pr_decode_opts defaults = PR_DECODE_OPTS_INIT;
     pr_batch *b;
@@ -79,6 +89,7 @@ pr_batch_new(pr_batch **out, pr_client *c, const char *const *ids,
     memset(b, 0, sizeof(*b));
     b->c = c;
     b->ids = ids;
+    b->lens = lens;
     b->n = n;
     b->opts = opts != NULL ? *opts : defaults;
     b->parallel = parallel;
@@ -139,8 +150,9 @@ pass(pr_batch *b, slot *s, pr_error *err)
     pr_code rc;
 
     if (id == NULL) {
-        pr_error_set(&s->res.err, PR_EINVAL, "the id at position %zu is "
-                     "null", s->res.index + 1);
+        pr_error_set(&s->res.err, PR_EINVAL, "the %s at position %zu is "
+                     "null", b->lens != NULL ? "state" : "id",
+                     s->res.index + 1);
         slot_done(s, PR_EINVAL);
         return PR_OK;
     }
@@ -152,8 +164,13 @@ pass(pr_batch *b, slot *s, pr_error *err)
     pr_buf_init(&s->value, b->opts.lim.max_output);
     pr_error_clear(&s->res.err);
     pr_http_set_tape(b->http, s->tape);
-    rc = pr_client_result(b->c, &s->value, &s->res.info, id, &b->opts,
-                          &s->res.err);
+    if (b->lens != NULL)
+        rc = pr_client_resolve(b->c, &s->value, &s->res.info, id,
+                               b->lens[s->res.index], &b->opts,
+                               &s->res.err);
+    else
+        rc = pr_client_result(b->c, &s->value, &s->res.info, id, &b->opts,
+                              &s->res.err);
     pr_http_set_tape(b->http, NULL);
     if (rc == PR_ECANCELED) {
         *err = s->res.err;
@@ -165,9 +182,10 @@ pass(pr_batch *b, slot *s, pr_error *err)
     }
     if (++s->passes >= MAX_PASSES ||
         pr_http_tape_pending(s->tape) == 0) {
-        pr_error_set(&s->res.err, PR_EINVAL, "resolving %s did not settle "
-                     "after %d passes (a bug in prefect-result: please "
-                     "report it)", id, s->passes);
+        pr_error_set(&s->res.err, PR_EINVAL, "resolving %s %zu did not "
+                     "settle after %d passes (a bug in prefect-result: "
+                     "please report it)", b->lens != NULL ? "state" : "id",
+                     s->res.index + 1, s->passes);
         slot_done(s, PR_EINVAL);
     }
     return PR_OK;

@@ -377,6 +377,12 @@ typedef struct pr_batch_result {
 pr_code pr_batch_new(pr_batch **out, pr_client *c, const char *const *ids,
                      size_t n, const pr_decode_opts *opts, size_t parallel,
                      pr_error *err);
+/* The same for states given as JSON (states[i] is lens[i] bytes, as
+ * pr_client_resolve takes them), e.g. every state of an API listing. */
+pr_code pr_batch_new_states(pr_batch **out, pr_client *c,
+                            const char *const *states, const size_t *lens,
+                            size_t n, const pr_decode_opts *opts,
+                            size_t parallel, pr_error *err);
 pr_code pr_batch_next(pr_batch *b, pr_batch_result **r, pr_error *err);
 void pr_batch_free(pr_batch *b);
 

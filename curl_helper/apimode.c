@@ -470,54 +470,98 @@ result_pieces(pcurl_piece **out, size_t *np, char ***raws,
     return 0;
 }
 
+/*
+ * Resolves the states that need it, at most --parallel-max at once (a
+ * core batch), into v[].  The first failure, in the order of the body,
+ * is reported and stops: nothing is written then.  0 or an exit code.
+ */
+static int
+resolve_all(const pcurl_args *a, const pcurl_body *b,
+            const pcurl_scan *scan, pr_client *client, value *v)
+{
+    pr_client *own = NULL;
+    const char **states = calloc(scan->n + 1, sizeof(*states));
+    size_t *lens = calloc(scan->n + 1, sizeof(*lens));
+    size_t *which = calloc(scan->n + 1, sizeof(*which));
+    size_t i, n = 0;
+    pr_batch *batch = NULL;
+    pr_batch_result *r;
+    pr_error err;
+    int rc = 0;
+
+    pr_error_clear(&err);
+    if (states == NULL || lens == NULL || which == NULL) {
+        rc = nomem(a);
+        goto done;
+    }
+    for (i = 0; i < scan->n; i++) {
+        const pcurl_state *st = &scan->v[i];
+
+        if (st->data_null || st->resolved)
+            continue;
+        states[n] = b->data + st->obj_off;
+        lens[n] = st->obj_len;
+        which[n++] = i;
+    }
+    if (n == 0)
+        goto done;
+    if (client == NULL) {
+        if (client_for(&own, a, b->url, 0, NULL, &err) != PR_OK) {
+            rc = report_resolve(a, &err);
+            goto done;
+        }
+        client = own;
+    }
+    if (pr_batch_new_states(&batch, client, states, lens, n, &a->opts,
+                            (size_t)a->parallel_max, &err) != PR_OK) {
+        rc = report_resolve(a, &err);
+        goto done;
+    }
+    for (;;) {
+        if (pr_batch_next(batch, &r, &err) != PR_OK) {
+            rc = report_resolve(a, &err);
+            break;
+        }
+        if (r == NULL)
+            break;
+        if (r->rc != PR_OK) {
+            rc = report_resolve(a, &r->err);
+            break;
+        }
+        if (r->value->data != NULL) {
+            i = which[r->index];
+            v[i].json = pr_buf_detach(r->value, &v[i].len);
+        }
+    }
+done:
+    pr_batch_free(batch);
+    pr_client_free(own);
+    free(states);
+    free(lens);
+    free(which);
+    return rc;
+}
+
 int
 pcurl_api_emit(const pcurl_args *a, const pcurl_target *t,
                const pcurl_body *b, const pcurl_scan *scan,
                pr_client *client)
 {
-    pr_client *own = NULL;
     value *v = calloc(scan->n + 1, sizeof(*v));
     pcurl_piece *pc = NULL;
     char **raws = NULL;
     size_t i, npc = 0, nfailed = 0, nstates = 0;
-    pr_error err;
-    int rc = 0, changed = 0;
+    int rc, changed = 0;
 
     if (v == NULL)
         return nomem(a);
-    pr_error_clear(&err);
-    for (i = 0; i < scan->n && rc == 0; i++) {
-        const pcurl_state *st = &scan->v[i];
-        pr_result_info info;
-        pr_buf out;
-
-        if (!st->no_state) {
+    for (i = 0; i < scan->n; i++) {
+        if (!scan->v[i].no_state) {
             nstates++;
-            nfailed += st->failed;
+            nfailed += scan->v[i].failed;
         }
-        if (st->data_null || st->resolved)
-            continue;
-        if (client == NULL && own == NULL &&
-            client_for(&own, a, b->url, 0, NULL, &err) != PR_OK) {
-            rc = report_resolve(a, &err);
-            break;
-        }
-        pr_buf_init(&out, a->opts.lim.max_output);
-        if (pr_client_resolve(client ? client : own, &out, &info,
-                              b->data + st->obj_off, st->obj_len, &a->opts,
-                              &err) != PR_OK) {
-            pr_buf_dispose(&out);
-            rc = report_resolve(a, &err);
-            break;
-        }
-        if (out.data == NULL) {
-            v[i].json = NULL;
-            pr_buf_dispose(&out);
-            continue;
-        }
-        v[i].json = pr_buf_detach(&out, &v[i].len);
     }
-    pr_client_free(own);
+    rc = resolve_all(a, b, scan, client, v);
     if (rc == 0) {
         int bad;
 

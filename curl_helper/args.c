@@ -44,7 +44,8 @@ enum opt_id {
     O_WRITE_OUT, O_REQUEST,
     O_TYPED, O_PLAIN, O_NAN_AS, O_PY2_STR, O_DECODE, O_RAW_BODY,
     O_RESULT, O_RESULT_JSON, O_ALLOW_FAILED, O_REMAP_STORAGE,
-    O_LIMIT_INPUT, O_LIMIT_OUTPUT, O_LIMIT_DEPTH, O_LIMIT_MEMO
+    O_LIMIT_INPUT, O_LIMIT_OUTPUT, O_LIMIT_DEPTH, O_LIMIT_MEMO,
+    O_PARALLEL_MAX
 };
 
 #define ARG   1u    /* takes a value */
@@ -99,6 +100,8 @@ static const struct opt opts[] = {
      "OAuth 2 Bearer token (never printed)"},
     {'o', "output", ARG, O_OUTPUT, "<file>",
      "Write to <file> instead of stdout"},
+    {0, "parallel-max", ARG, O_PARALLEL_MAX, "<num>",
+     "Resolve up to <num> states at once (default 16)"},
     {'#', "progress-bar", BOOL, O_PROGRESS_BAR, NULL,
      "Show transfer progress as a bar"},
     {0, "progress-meter", BOOL, O_PROGRESS_METER, NULL,
@@ -540,6 +543,13 @@ apply(pcurl_args *a, struct parse_state *ps, const struct opt *o,
         break;
     case O_RETRY_MAX_TIME:
         why = parse_seconds(val, &a->retry_max_time_ms);
+        break;
+    case O_PARALLEL_MAX:
+        /* curl allows 1..300; the core's batch at most 256. */
+        why = parse_whole(val, &a->parallel_max);
+        if (why == NULL && (a->parallel_max < 1 ||
+                            a->parallel_max > PR_BATCH_PARALLEL_MAX))
+            why = "expected a number from 1 to 256";
         break;
     case O_HEADER: {
         char **h = grow(a->headers, a->nheaders, sizeof(*h));

@@ -60,6 +60,8 @@ typedef struct pcurl_args {
     int retry_set;          /* --retry was given */
     long retry_delay_ms;    /* --retry-delay, 0: curl's backoff */
     long retry_max_time_ms; /* --retry-max-time, 0: no limit */
+    long parallel_max;      /* --parallel-max: states resolved at once,
+                             * 0: PR_BATCH_PARALLEL */
     int retry_connrefused;  /* --retry-connrefused */
     int retry_all_errors;   /* --retry-all-errors */
     const char *cacert;     /* --cacert, borrowed */

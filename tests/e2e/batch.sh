@@ -143,4 +143,39 @@ if [ -n "$blocked" ]; then
 else
     skip "identical requests are shared" "no case with a storage block"
 fi
+# 5. prefect-curl resolves the states of a listing as a batch: a POST to
+#    /flow_runs/filter (every run of every case) prints the same bytes at
+#    --parallel-max 1 and 16, and the storage requests overlap.
+if need_curl "prefect-curl: a listing resolved as a batch"; then
+    # The flow runs of the cases that resolve (a listing stops at its
+    # first failure), by id.
+    filter=$("$PY" - "$E2E_CASES/cases.tsv" <<'PY'
+import json, sys
+ids = [l.split("\t")[3] for l in open(sys.argv[1])
+       if l.split("\t")[4] == "flow_runs" and l.split("\t")[5] == "ok"]
+print(json.dumps({"flow_runs": {"id": {"any_": ids}}, "limit": 200}))
+PY
+)
+    listing=(-sS --remap-storage "$E2E_REMAP" -X POST -H
+             'Content-Type: application/json' -d "$filter" --allow-failed
+             "$api_URL/flow_runs/filter")
+    run curl-list-1 "$CURL_BIN" --parallel-max 1 "${listing[@]}"
+    cp "$OUT" "$WORK/curl-list-1.txt"
+    rc1=$RC
+    run curl-list-16 "$CURL_BIN" --parallel-max 16 "${listing[@]}"
+    n_runs=$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' \
+        "$OUT" 2>/dev/null)
+    if [ "$rc1" = "$RC" ] && cmp -s "$WORK/curl-list-1.txt" "$OUT" &&
+       [ "$RC" = 0 ] && [ "${n_runs:-0}" -gt 100 ]; then
+        pass "prefect-curl: a listing of $n_runs runs is the same at --parallel-max 1 and 16 (exit $RC)"
+    else
+        fail "prefect-curl: a listing resolved as a batch" "exit $rc1 vs $RC, ${n_runs:-?} runs; $(head -c 200 "$ERR") $(cmp "$WORK/curl-list-1.txt" "$OUT" 2>&1 | head -c 200)"
+    fi
+    run curl-bad-max "$CURL_BIN" --parallel-max 0 "${listing[@]}"
+    if [ "$RC" = 2 ] && grep -q "parallel-max" "$ERR"; then
+        pass "prefect-curl: --parallel-max 0 is a usage error"
+    else
+        fail "prefect-curl: --parallel-max 0 is a usage error" "exit $RC: $(head -c 200 "$ERR")"
+    fi
+fi
 finish

@@ -69,6 +69,8 @@ usage(FILE *f, int full)
         "  prefect_decode[($ser)]    base64 of a result file -> its value\n"
         "  prefect_result[($opts)]   id, state, run or data -> the value "
         "of the run\n"
+        "  prefect_results[($opts)]  [ids] -> [values], fetched "
+        "concurrently\n"
         "  prefect_state             id -> the state JSON\n"
         "Pure-jq helpers: import \"prefect\" as prefect;\n",
         PR_VERSION_STRING);

@@ -378,9 +378,11 @@ bool_opt(jv v, int *out)
     return 0;
 }
 
-/* {typed, raise_on_failure, nan}; consumes o.  Returns 0 or an error. */
+/* {typed, raise_on_failure, nan} and, when parallel is not NULL, the
+ * batch's {parallel}; consumes o.  Returns true or an error. */
 static jv
-parse_opts(jv o, pr_decode_opts *opts, int *raise, jv id)
+parse_opts(jv o, pr_decode_opts *opts, int *raise, size_t *parallel,
+           jv id)
 {
     int iter;
 
@@ -406,6 +408,14 @@ parse_opts(jv o, pr_decode_opts *opts, int *raise, jv id)
             bad = bool_opt(val, &opts->typed);
         } else if (strcmp(k, "raise_on_failure") == 0) {
             bad = bool_opt(val, raise);
+        } else if (parallel != NULL && strcmp(k, "parallel") == 0) {
+            double d = jv_get_kind(val) == JV_KIND_NUMBER
+                       ? jv_number_value(val) : 0;
+
+            bad = !(d >= 1 && d <= PR_BATCH_PARALLEL_MAX && d == (int)d);
+            if (!bad)
+                *parallel = (size_t)d;
+            jv_free(val);
         } else if (strcmp(k, "nan") == 0) {
             const char *s = jv_get_kind(val) == JV_KIND_STRING
                             ? jv_string_value(val) : "";
@@ -432,6 +442,8 @@ parse_opts(jv o, pr_decode_opts *opts, int *raise, jv id)
             jv e = usage_error(id, "prefect_result: option \"%s\" takes %s",
                                k, strcmp(k, "nan") == 0
                                ? "\"null\", \"string\" or \"token\""
+                               : strcmp(k, "parallel") == 0
+                               ? "a whole number from 1 to 256"
                                : "true or false");
 
             jv_free(key);
@@ -444,6 +456,8 @@ parse_opts(jv o, pr_decode_opts *opts, int *raise, jv id)
     jv_free(id);
     return jv_true();
 }
+
+static jv failed_error(const pr_result_info *info, jv id, jv v);
 
 static jv
 f_prefect_result(void *ctx, jv input, jv args)
@@ -459,7 +473,7 @@ f_prefect_result(void *ctx, jv input, jv args)
 
     if (jv_array_length(jv_copy(args)) > 0) {
         v = parse_opts(jv_array_get(jv_copy(args), 0), &opts, &raise,
-                       jv_copy(id));
+                       NULL, jv_copy(id));
         if (!jv_is_valid(v)) {
             jv_free(args);
             jv_free(input);
@@ -496,15 +510,147 @@ f_prefect_result(void *ctx, jv input, jv args)
         jv_free(id);
         return v;
     }
-    /* As Prefect's State.result(): a failed run raises its exception. */
+    return failed_error(&info, id, v);
+}
+
+/*
+ * prefect_results, prefect_results($opts): an array of ids (or of
+ * states) to the array of their values, resolved as a core batch (up to
+ * $opts.parallel requests at once, 16 by default).  As map(prefect_result)
+ * would, the first element that fails (in order) is the error.
+ */
+static jv
+f_prefect_results(void *ctx, jv input, jv args)
+{
+    pr_decode_opts opts = PR_DECODE_OPTS_INIT;
+    size_t parallel = 0, n, i, nstr = 0;
+    const char **items = NULL;
+    size_t *lens = NULL;
+    jv *texts = NULL, out = jv_array(), v;
+    pr_batch *b = NULL;
+    pr_batch_result *r;
+    pr_client *client;
+    pr_error err;
+    int raise = 1;
+
+    if (jv_get_kind(input) != JV_KIND_ARRAY) {
+        const char *k = jv_kind_name(jv_get_kind(input));
+
+        jv_free(input);
+        jv_free(args);
+        jv_free(out);
+        return usage_error(jv_null(), "prefect_results: input must be an "
+                           "array of ids or of states, not %s", k);
+    }
+    if (jv_array_length(jv_copy(args)) > 0) {
+        v = parse_opts(jv_array_get(jv_copy(args), 0), &opts, &raise,
+                       &parallel, jv_null());
+        if (!jv_is_valid(v)) {
+            jv_free(args);
+            jv_free(input);
+            jv_free(out);
+            return v;
+        }
+    }
+    jv_free(args);
+    n = (size_t)jv_array_length(jv_copy(input));
+    for (i = 0; i < n; i++) {
+        jv_kind k = jv_get_kind(jv_array_get(jv_copy(input), (int)i));
+
+        if (k == JV_KIND_STRING)
+            nstr++;
+        else if (k != JV_KIND_OBJECT) {
+            jv_free(input);
+            jv_free(out);
+            return usage_error(jv_null(), "prefect_results: element %zu is "
+                               "%s, not an id or a state", i,
+                               jv_kind_name(k));
+        }
+    }
+    if (nstr != 0 && nstr != n) {
+        jv_free(input);
+        jv_free(out);
+        return usage_error(jv_null(), "prefect_results: give ids or "
+                           "states, not both");
+    }
+    pr_error_clear(&err);
+    if (client_get(ctx, &client, &err) != PR_OK) {
+        jv_free(input);
+        jv_free(out);
+        return error_value(&err, jv_null());
+    }
+    items = calloc(n + 1, sizeof(*items));
+    lens = calloc(n + 1, sizeof(*lens));
+    texts = calloc(n + 1, sizeof(*texts));
+    if (items == NULL || lens == NULL || texts == NULL) {
+        v = usage_error(jv_null(), "prefect_results: out of memory");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        jv e = jv_array_get(jv_copy(input), (int)i);
+
+        texts[i] = nstr == n ? e : jv_dump_string(e, 0);
+        items[i] = jv_string_value(texts[i]);
+        lens[i] = (size_t)jv_string_length_bytes(jv_copy(texts[i]));
+    }
+    if ((nstr == n ? pr_batch_new(&b, client, items, n, &opts, parallel,
+                                  &err)
+                   : pr_batch_new_states(&b, client, items, lens, n, &opts,
+                                         parallel, &err)) != PR_OK) {
+        v = error_value(&err, jv_null());
+        goto done;
+    }
+    for (;;) {
+        jv id;
+
+        if (pr_batch_next(b, &r, &err) != PR_OK) {
+            v = error_value(&err, jv_null());
+            goto done;
+        }
+        if (r == NULL)
+            break;
+        id = id_of(jv_array_get(jv_copy(input), (int)r->index));
+        if (r->rc != PR_OK) {
+            v = error_value(&r->err, id);
+            goto done;
+        }
+        v = buf_to_jv(r->value, jv_copy(id));
+        if (jv_is_valid(v) && r->info.failed && raise) {
+            v = failed_error(&r->info, id, v);
+            goto done;
+        }
+        jv_free(id);
+        if (!jv_is_valid(v))
+            goto done;
+        out = jv_array_append(out, v);
+    }
+    v = out;
+    out = jv_invalid();
+done:
+    pr_batch_free(b);
+    for (i = 0; texts != NULL && i < n; i++)
+        jv_free(texts[i]);
+    free(texts);
+    free(items);
+    free(lens);
+    jv_free(out);
+    jv_free(input);
+    return v;
+}
+
+/* As Prefect's State.result(): a failed run raises its exception (v).
+ * Consumes id and v. */
+static jv
+failed_error(const pr_result_info *info, jv id, jv v)
+{
     return jv_invalid_with_msg(JV_OBJECT(
         jv_string("error"), jv_string("failed"),
         jv_string("message"),
-        info.message[0] != '\0' ? jv_string(info.message)
+        info->message[0] != '\0' ? jv_string(info->message)
         : jv_string_fmt("the run ended in state %s",
-                        info.state_type[0] ? info.state_type : "FAILED"),
+                        info->state_type[0] ? info->state_type : "FAILED"),
         jv_string("id"), id,
-        jv_string("state_type"), jv_string(info.state_type),
+        jv_string("state_type"), jv_string(info->state_type),
         jv_string("exception"), v));
 }
 
@@ -545,6 +691,8 @@ const pjq_native pjq_natives[] = {
     {f_prefect_decode, "prefect_decode", 1, "$serializer"},
     {f_prefect_result, "prefect_result", 0, ""},
     {f_prefect_result, "prefect_result", 1, "$opts"},
+    {f_prefect_results, "prefect_results", 0, ""},
+    {f_prefect_results, "prefect_results", 1, "$opts"},
     {f_prefect_state, "prefect_state", 0, ""},
 };
 

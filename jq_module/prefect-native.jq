@@ -7,4 +7,6 @@ def prefect_decode: __prefect_jq_call("prefect_decode/0"; []);
 def prefect_decode($serializer): __prefect_jq_call("prefect_decode/1"; [$serializer]);
 def prefect_result: __prefect_jq_call("prefect_result/0"; []);
 def prefect_result($opts): __prefect_jq_call("prefect_result/1"; [$opts]);
+def prefect_results: __prefect_jq_call("prefect_results/0"; []);
+def prefect_results($opts): __prefect_jq_call("prefect_results/1"; [$opts]);
 def prefect_state: __prefect_jq_call("prefect_state/0"; []);

@@ -381,6 +381,26 @@ elif [ -n "${server_pid:-}" ]; then
     expect 0 "$(printf '%s' "$want" | sed 's/[][(){}.*+?^$|\\]/\\&/g')
 " '' -n -c --argjson ids "$ids" \
         '$ids | map(prefect_result({raise_on_failure: false}))'
+    # prefect_results: the same values as map(prefect_result), as a batch
+    # (ids, then the states themselves), at any width
+    for par in 1 4 16; do
+        expect 0 "$(printf '%s' "$want" | sed 's/[][(){}.*+?^$|\\]/\\&/g')
+" '' -n -c --argjson ids "$ids" \
+            "\$ids | prefect_results({raise_on_failure: false, parallel: $par})"
+    done
+    expect 0 "$(printf '%s' "$want" | sed 's/[][(){}.*+?^$|\\]/\\&/g')
+" '' -s -c 'prefect_results({raise_on_failure: false})' \
+        "$TMP"/states/state-*.json
+    # the first failure, in order, is the error (as map would give it)
+    expect 0 '\["not found","99999999-0000-4000-8000-000000000000"\]
+' '' -n -c --argjson ids "$ids" \
+        '$ids + ["99999999-0000-4000-8000-000000000000"] + $ids | try prefect_results({raise_on_failure: false}) catch [.error, .id]'
+    expect 0 '"invalid argument"
+' '' -n -c '["1a1a1a1a-0000-4000-8000-000000000001", {}] | try prefect_results catch .error'
+    expect 0 '"invalid argument"
+' '' -n -c '["1a1a1a1a-0000-4000-8000-000000000001"] | try prefect_results({parallel: 0}) catch .error'
+    expect 0 '\[\]
+' '' -n -c '[] | prefect_results'
     expect 0 'true
 ' '' -n --slurpfile s "$TMP/states/state-record_json.json" \
         '$s[0].id | prefect_state == $s[0]'

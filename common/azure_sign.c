@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "azure_sign.h"
 #include "config.h"
+#include "hexdigit.h"
 #include "jsonw.h"
 
 /* The standard headers, in the order of the string to sign. */
@@ -84,18 +85,6 @@ fold(const char *s, size_t n)
     return d;
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A percent-decoded copy of s[0..n) ('+' kept, as Azure does), lower-
  * cased when `lower`; NULL when out of memory. */
 static char *
@@ -109,9 +98,10 @@ pct_decode(const char *s, size_t n, int lower)
     for (i = 0; i < n; i++) {
         char c = s[i];
 
-        if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-            hexval(s[i + 2]) >= 0) {
-            c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (c == '%' && i + 2 < n && pr_hex_digit(s[i + 1]) >= 0 &&
+            pr_hex_digit(s[i + 2]) >= 0) {
+            c = (char)(pr_hex_digit(s[i + 1]) * 16 +
+                       pr_hex_digit(s[i + 2]));
             i += 2;
         }
         if (lower && c >= 'A' && c <= 'Z')

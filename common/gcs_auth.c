@@ -25,6 +25,7 @@
 #include "gcs_auth.h"
 #include "http.h"
 #include "jsonw.h"
+#include "storage.h"
 
 #define EMAIL_SHOW 80
 #define DESC_SHOW 100
@@ -42,17 +43,6 @@ nomem(pr_error *err)
                         "access token");
 }
 
-static char *
-dup_s(const char *s)
-{
-    size_t n = strlen(s);
-    char *d = pr_malloc(n + 1);
-
-    if (d != NULL)
-        memcpy(d, s, n + 1);
-    return d;
-}
-
 /* Printable ASCII of server or key data, for messages. */
 static void
 show(char *dst, size_t n, const char *s, size_t max)
@@ -63,17 +53,6 @@ show(char *dst, size_t n, const char *s, size_t max)
         dst[o++] = ((unsigned char)s[i] >= 0x20 &&
                     (unsigned char)s[i] < 0x7f) ? s[i] : '?';
     dst[o] = '\0';
-}
-
-static const char *
-jstr(const cJSON *o, const char *name)
-{
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
-    if (cJSON_IsString(j) && j->valuestring != NULL &&
-        j->valuestring[0] != '\0')
-        return j->valuestring;
-    return NULL;
 }
 
 /* ------------------------------------------------------------ the key */
@@ -120,7 +99,7 @@ pr_gcs_key_from_json(pr_gcs_key *k, const cJSON *info, const char *from,
     if (!cJSON_IsObject(info))
         return pr_error_set(err, PR_EFORMAT, "%s is not a JSON object",
                             from);
-    type = jstr(info, "type");
+    type = pr_jstr(info, "type");
     if (type != NULL && strcmp(type, "service_account") != 0) {
         show(shown, sizeof(shown), type, 30);
         pr_error_set(err, PR_EUNSUPPORTED, "%s is a '%s' credential; only "
@@ -129,19 +108,19 @@ pr_gcs_key_from_json(pr_gcs_key *k, const cJSON *info, const char *from,
                              "service_account) with read access to the "
                              "bucket");
     }
-    email = jstr(info, "client_email");
-    pem = jstr(info, "private_key");
+    email = pr_jstr(info, "client_email");
+    pem = pr_jstr(info, "private_key");
     if (email == NULL || pem == NULL)
         return pr_error_set(err, PR_EFORMAT, "%s has no %s: it is not a "
                             "service account key", from, email == NULL
                             ? "client_email" : "private_key");
-    kid = jstr(info, "private_key_id");
-    uri = jstr(info, "token_uri");
-    k->client_email = dup_s(email);
-    k->private_key = dup_s(pem);
-    k->token_uri = dup_s(uri != NULL ? uri : PR_GCS_TOKEN_URI);
+    kid = pr_jstr(info, "private_key_id");
+    uri = pr_jstr(info, "token_uri");
+    k->client_email = pr_strdup(email);
+    k->private_key = pr_strdup(pem);
+    k->token_uri = pr_strdup(uri != NULL ? uri : PR_GCS_TOKEN_URI);
     if (kid != NULL)
-        k->private_key_id = dup_s(kid);
+        k->private_key_id = pr_strdup(kid);
     if (k->client_email == NULL || k->private_key == NULL ||
         k->token_uri == NULL || (kid != NULL && k->private_key_id == NULL))
         return nomem(err);
@@ -412,7 +391,7 @@ cache_get(const unsigned char id[32])
     for (i = 0; i < CACHE_SLOTS; i++)
         if (cache[i].token != NULL && memcmp(cache[i].id, id, 32) == 0 &&
             cache[i].expires - REFRESH_MARGIN_S > now) {
-            t = dup_s(cache[i].token);
+            t = pr_strdup(cache[i].token);
             break;
         }
     pthread_mutex_unlock(&cache_mu);
@@ -423,7 +402,7 @@ cache_get(const unsigned char id[32])
 static void
 cache_put(const unsigned char id[32], const char *token, time_t expires)
 {
-    char *t = dup_s(token);
+    char *t = pr_strdup(token);
     size_t i, pick = 0;
 
     if (t == NULL)
@@ -487,11 +466,12 @@ oauth_error(char *dst, size_t n, const pr_buf *body)
     if (body->data == NULL)
         return;
     doc = cJSON_ParseWithLength(body->data, body->len);
-    e = jstr(doc, "error");
-    d = jstr(doc, "error_description");
+    e = pr_jstr(doc, "error");
+    d = pr_jstr(doc, "error_description");
     if (e == NULL && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc,
                                                                  "error")))
-        e = jstr(cJSON_GetObjectItemCaseSensitive(doc, "error"), "message");
+        e = pr_jstr(cJSON_GetObjectItemCaseSensitive(doc, "error"),
+                    "message");
     show(es, sizeof(es), e, 40);
     show(ds, sizeof(ds), d, DESC_SHOW);
     snprintf(dst, n, "%s%s%s", es, es[0] && ds[0] ? ": " : "", ds);
@@ -577,12 +557,12 @@ pr_gcs_token(char **out, pr_http *http, const pr_http_opts *o,
     }
     doc = cJSON_ParseWithLength(reply.data != NULL ? reply.data : "",
                                 reply.len);
-    if (jstr(doc, "access_token") == NULL) {
+    if (pr_jstr(doc, "access_token") == NULL) {
         rc = pr_error_set(err, PR_EFORMAT, "%s: the reply has no "
                           "access_token", action);
         goto done;
     }
-    tok = dup_s(jstr(doc, "access_token"));
+    tok = pr_strdup(pr_jstr(doc, "access_token"));
     if (tok == NULL) {
         rc = nomem(err);
         goto done;

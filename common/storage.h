@@ -83,6 +83,69 @@ pr_code pr_storage_local_path(const pr_storage_ctx *ctx, pr_buf *out,
                               pr_error *err);
 
 /*
+ * More the cloud backends (S3, GCS, Azure) share.
+ *
+ * pr_storage_show: printable ASCII of server or block data for a
+ * message, at most max characters of s, '?' for the others, "..." when
+ * cut short; s NULL gives "".
+ *
+ * pr_storage_xml_field: the text of <tag> in an XML error document (S3,
+ * Azure), printable and shortened to fit dst, or "" (doc may be NULL).
+ *
+ * pr_storage_what: the block, for messages: "KIND block 'NAME'" when it
+ * has a name, else "KIND block ID".
+ *
+ * pr_storage_ref_name: the name of the child block `field` references
+ * (block_document_references), else NULL; with slug, its block type
+ * slug in *slug (or NULL).
+ */
+void pr_storage_show(char *dst, size_t n, const char *s, size_t max);
+void pr_storage_xml_field(char *dst, size_t n, const char *doc,
+                          const char *tag);
+void pr_storage_what(char *dst, size_t n, const char *kind,
+                     const char *name, const char *id);
+const char *pr_storage_ref_name(const cJSON *block, const char *field,
+                                const char **slug);
+
+/*
+ * The object name for `key` under a block's folder, a pr_malloc'd
+ * string or NULL when out of memory.  bucket (s3-bucket and gcs-bucket
+ * blocks): pr_s3_join's name as of prefect-aws/prefect-gcp 3.8.3, and in
+ * *alt the older one when it differs (else NULL).  Otherwise (fsspec:
+ * remote-file-system and the 2.x blocks):
+ * basepath.rstrip('/') + '/' + key.lstrip('/'); alt may then be NULL.
+ */
+char *pr_storage_object_name(const char *folder, const char *key,
+                             int bucket, char **alt);
+
+/* "bucket/folder" (after the URL's scheme; leading '/'s skipped) into
+ * *bucket and *folder (NULL when empty), pr_malloc'd; -1 when out of
+ * memory, else 0. */
+int pr_storage_split_bucket(const char *p, char **bucket, char **folder);
+
+/* Transfer settings from cfg (PR_HTTP_OPTS_INIT when cfg is NULL). */
+void pr_storage_http_opts(pr_http_opts *o, const pr_config *cfg);
+
+/* The HTTP handle for a read: ctx->http, else a new one in *own (the
+ * caller frees it) that honours ctx's cancel callback. */
+pr_code pr_storage_http(const pr_storage_ctx *ctx, pr_http **http,
+                        pr_http **own, pr_error *err);
+
+/*
+ * A reply that is not the object (HTTP status not 2xx) was appended to
+ * out from `start`: keeps at most PR_STORAGE_ERRDOC_MAX bytes of it in
+ * doc (PR_STORAGE_ERRDOC_MAX + 1 bytes), NUL-terminated, gives the bytes
+ * back (out->len = start) and returns the length kept.
+ */
+#define PR_STORAGE_ERRDOC_MAX 4096
+size_t pr_storage_take_errdoc(char *doc, pr_buf *out, size_t start);
+
+/* Rewrites a read's PR_ELIMIT as "NAME is larger than N bytes
+ * (max_input), in WHAT"; returns PR_ELIMIT. */
+pr_code pr_storage_too_large(const pr_storage_ctx *ctx, const char *name,
+                             const char *what, pr_error *err);
+
+/*
  * S3 (storage_s3.c): s3-bucket blocks (prefect-aws, with aws- or
  * minio-credentials, legacy fields too), the 2.x `s3` block, and
  * remote-file-system blocks whose basepath is s3:// (or s3a://).

@@ -44,10 +44,8 @@
 #include "s3url.h"
 #include "storage.h"
 
-#define ID_SHOW 40
 #define NAME_SHOW 60
 #define KEY_SHOW 120
-#define ERRDOC_MAX 4096
 #define AZ_VERSION "2021-08-06"
 /* The storage emulator's account, as Microsoft documents it. */
 #define DEV_ACCOUNT "devstoreaccount1"
@@ -105,22 +103,6 @@ set_n(char **dst, const char *s, size_t n, pr_error *err)
     return *dst != NULL ? PR_OK : nomem(err);
 }
 
-/* Printable ASCII of server data, for messages. */
-static void
-show(char *dst, size_t n, const char *s, size_t max)
-{
-    size_t o = 0, i;
-
-    for (i = 0; s != NULL && s[i] != '\0' && o + 1 < n && i < max; i++)
-        dst[o++] = ((unsigned char)s[i] >= 0x20 &&
-                    (unsigned char)s[i] < 0x7f) ? s[i] : '?';
-    if (s != NULL && s[i] != '\0' && o + 4 < n) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-}
-
 static int
 truthy(const cJSON *j, int dflt)
 {
@@ -134,25 +116,12 @@ truthy(const cJSON *j, int dflt)
 }
 
 static void
-set_what(az_req *r, const char *kind, const char *name, const char *id)
-{
-    char shown[NAME_SHOW + 4];
-
-    if (name != NULL) {
-        show(shown, sizeof(shown), name, NAME_SHOW);
-        snprintf(r->what, sizeof(r->what), "%s block '%s'", kind, shown);
-    } else {
-        snprintf(r->what, sizeof(r->what), "%s block %.*s", kind, ID_SHOW,
-                 id != NULL ? id : "?");
-    }
-}
-
-static void
 set_creds_from(az_req *r, const char *owner)
 {
     char shown[NAME_SHOW + 4];
 
-    show(shown, sizeof(shown), owner != NULL ? owner : "?", NAME_SHOW);
+    pr_storage_show(shown, sizeof(shown), owner != NULL ? owner : "?",
+                    NAME_SHOW);
     snprintf(r->creds_from, sizeof(r->creds_from),
              "the credentials of block '%s'", shown);
 }
@@ -318,19 +287,6 @@ parse_conn(az_req *r, const char *cs, const char *field, pr_error *err)
 
 /* ------------------------------------------------------------- blocks */
 
-/* The name of the referenced child block `field`, else NULL. */
-static const char *
-ref_name(const cJSON *block, const char *field)
-{
-    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(block,
-                            "block_document_references");
-    const cJSON *bd = cJSON_GetObjectItemCaseSensitive(
-                          cJSON_GetObjectItemCaseSensitive(refs, field),
-                          "block_document");
-
-    return pr_jstr(bd, "name");
-}
-
 /* azure-blob-storage-credentials fields (prefect-azure). */
 static pr_code
 parse_creds(az_req *r, const cJSON *c, pr_error *err)
@@ -365,7 +321,8 @@ parse_container(az_req *r, const cJSON *block, const char *block_id,
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(data, "credentials");
     const char *name = pr_jstr(block, "name"), *s, *cname;
 
-    set_what(r, "azure-blob-storage-container", name, block_id);
+    pr_storage_what(r->what, sizeof(r->what),
+                    "azure-blob-storage-container", name, block_id);
     s = pr_jstr(data, "container_name");
     if (s == NULL)
         return pr_error_set(err, PR_EFORMAT, "%s has no container_name",
@@ -375,7 +332,7 @@ parse_container(az_req *r, const cJSON *block, const char *block_id,
     s = pr_jstr(data, "base_folder");
     if (s != NULL && (r->folder = pr_strdup(s)) == NULL)
         return nomem(err);
-    cname = ref_name(block, "credentials");
+    cname = pr_storage_ref_name(block, "credentials", NULL);
     set_creds_from(r, cname != NULL ? cname : name);
     if (!cJSON_IsObject(c))
         return pr_error_set(err, PR_EFORMAT, "%s has no credentials",
@@ -498,7 +455,8 @@ parse_remote_fs(az_req *r, const cJSON *block, const char *block_id,
     fs_settings s;
     pr_code rc;
 
-    set_what(r, "remote-file-system", name, block_id);
+    pr_storage_what(r->what, sizeof(r->what), "remote-file-system", name,
+                    block_id);
     set_creds_from(r, name);
     r->fsspec = 1;
     if (bp == NULL)
@@ -533,7 +491,7 @@ parse_v2(az_req *r, const cJSON *block, const char *block_id,
     fs_settings s;
     pr_code rc;
 
-    set_what(r, "azure", name, block_id);
+    pr_storage_what(r->what, sizeof(r->what), "azure", name, block_id);
     set_creds_from(r, name);
     r->fsspec = 1;
     if (bp == NULL)
@@ -557,42 +515,14 @@ parse_v2(az_req *r, const cJSON *block, const char *block_id,
 
 /* ---------------------------------------------------------- the request */
 
-/* The text of <tag> in an Azure error document, printable, or "". */
-static void
-xml_field(char *dst, size_t n, const char *doc, const char *tag)
-{
-    char open[48];
-    const char *p, *e;
-    size_t len, i;
-
-    dst[0] = '\0';
-    if (doc == NULL)
-        return;
-    snprintf(open, sizeof(open), "<%s>", tag);
-    p = strstr(doc, open);
-    if (p == NULL)
-        return;
-    p += strlen(open);
-    e = strchr(p, '<');
-    if (e == NULL)
-        return;
-    len = (size_t)(e - p);
-    if (len > n - 1)
-        len = n - 1;
-    for (i = 0; i < len; i++)
-        dst[i] = ((unsigned char)p[i] >= 0x20 &&
-                  (unsigned char)p[i] < 0x7f) ? p[i] : '?';
-    dst[len] = '\0';
-}
-
 /* Writes "az://container/blob" (shortened) into dst. */
 static void
 az_name(char *dst, size_t n, const az_req *r)
 {
     char c[NAME_SHOW + 4], k[KEY_SHOW + 4];
 
-    show(c, sizeof(c), r->container, NAME_SHOW);
-    show(k, sizeof(k), r->blob, KEY_SHOW);
+    pr_storage_show(c, sizeof(c), r->container, NAME_SHOW);
+    pr_storage_show(k, sizeof(k), r->blob, KEY_SHOW);
     snprintf(dst, n, "az://%s/%s", c, k);
 }
 
@@ -631,7 +561,7 @@ get_once(const pr_storage_ctx *ctx, pr_http *http, const az_req *r,
          pr_buf *body, long *status, pr_error *err)
 {
     const pr_config *cfg = ctx->cfg;
-    pr_http_opts o = PR_HTTP_OPTS_INIT;
+    pr_http_opts o;
     pr_http_request req;
     const char *headers[4];
     char *bearer = NULL;
@@ -683,13 +613,7 @@ get_once(const pr_storage_ctx *ctx, pr_http *http, const az_req *r,
         url = u.data;
         az_name(name, sizeof(name), r);
         snprintf(action, sizeof(action), "reading %s (%s)", name, r->what);
-        o.timeout_ms = cfg->timeout_ms;
-        o.connect_timeout_ms = cfg->connect_timeout_ms;
-        o.retries = cfg->retries;
-        o.retry_base_ms = cfg->retry_base_ms;
-        o.retry_max_wait_ms = cfg->retry_max_wait_ms;
-        o.ca_file = cfg->ca_file;
-        o.insecure = cfg->insecure;
+        pr_storage_http_opts(&o, cfg);
         memset(&req, 0, sizeof(req));
         req.url = url;
         req.action = action;
@@ -731,7 +655,7 @@ get_token(const pr_storage_ctx *ctx, pr_http *http, az_req *r,
 {
     const pr_config *cfg = ctx->cfg;
     const char *auth = cfg->azure_env[PR_AZURE_AUTHORITY_HOST];
-    pr_http_opts o = PR_HTTP_OPTS_INIT;
+    pr_http_opts o;
     pr_http_request req;
     const char *headers[1] = {
         "Content-Type: application/x-www-form-urlencoded"
@@ -775,13 +699,7 @@ get_token(const pr_storage_ctx *ctx, pr_http *http, az_req *r,
         pr_url_redact(shown, sizeof(shown), url.data);
         snprintf(action, sizeof(action), "getting an OAuth token for %s "
                  "from %s", r->what, shown);
-        o.timeout_ms = cfg->timeout_ms;
-        o.connect_timeout_ms = cfg->connect_timeout_ms;
-        o.retries = cfg->retries;
-        o.retry_base_ms = cfg->retry_base_ms;
-        o.retry_max_wait_ms = cfg->retry_max_wait_ms;
-        o.ca_file = cfg->ca_file;
-        o.insecure = cfg->insecure;
+        pr_storage_http_opts(&o, cfg);
         memset(&req, 0, sizeof(req));
         req.url = url.data;
         req.action = action;
@@ -801,8 +719,8 @@ get_token(const pr_storage_ctx *ctx, pr_http *http, az_req *r,
         if ((r->token = pr_strdup(tok)) == NULL)
             rc = nomem(err);
     } else if (rc == PR_OK) {
-        show(code, sizeof(code), pr_jstr(doc, "error") != NULL
-             ? pr_jstr(doc, "error") : "no OAuth error code", 60);
+        pr_storage_show(code, sizeof(code), pr_jstr(doc, "error") != NULL
+                        ? pr_jstr(doc, "error") : "no OAuth error code", 60);
         rc = pr_error_set(err, status == 400 || status == 401 ? PR_EAUTH
                           : PR_EHTTP, "%s: HTTP %ld (%s)", action, status,
                           code);
@@ -835,11 +753,11 @@ az_error(const az_req *r, long status, const char *doc, pr_error *err)
     pr_code rc;
 
     az_name(name, sizeof(name), r);
-    xml_field(code, sizeof(code), doc, "Code");
+    pr_storage_xml_field(code, sizeof(code), doc, "Code");
     if (code[0] == '\0')
         snprintf(code, sizeof(code), "no Azure error code");
     if (status == 404 && strcmp(code, "ContainerNotFound") == 0) {
-        show(c, sizeof(c), r->container, NAME_SHOW);
+        pr_storage_show(c, sizeof(c), r->container, NAME_SHOW);
         rc = pr_error_set(err, PR_ENOTFOUND, "container '%s' of %s does "
                           "not exist (404 ContainerNotFound), reading it "
                           "through %s", c, name, r->what);
@@ -863,7 +781,7 @@ az_error(const az_req *r, long status, const char *doc, pr_error *err)
                           "%s (%ld %s)", name, r->key == NULL &&
                           r->sas == NULL && r->token == NULL
                           ? "no credentials" : r->creds_from, status, code);
-        xml_field(msg, sizeof(msg), doc, "Message");
+        pr_storage_xml_field(msg, sizeof(msg), doc, "Message");
         /* Azurite answers a bad signature with AuthorizationFailure
          * and Azure's AuthenticationFailed message. */
         if ((r->key == NULL && r->sas == NULL && r->token == NULL) ||
@@ -894,38 +812,18 @@ static pr_code
 az_read(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
         az_req *r, const char *key, pr_error *err)
 {
-    pr_http *own = NULL, *http = ctx->http;
+    pr_http *own, *http;
     char name[KEY_SHOW + NAME_SHOW + 16];
     size_t start = out->len;
     long status = 0;
     pr_code rc;
 
-    if (r->fsspec) {
-        /* fsspec: basepath.rstrip('/') + '/' + key.lstrip('/'). */
-        const char *k = key;
-        size_t fl = r->folder != NULL ? strlen(r->folder) : 0, kl;
-
-        while (*k == '/')
-            k++;
-        while (fl > 0 && r->folder[fl - 1] == '/')
-            fl--;
-        kl = strlen(k);
-        r->blob = pr_malloc(fl + kl + 2);
-        if (r->blob == NULL)
-            return nomem(err);
-        if (fl > 0) {
-            memcpy(r->blob, r->folder, fl);
-            r->blob[fl] = '/';
-            memcpy(r->blob + fl + 1, k, kl + 1);
-        } else {
-            memcpy(r->blob, k, kl + 1);
-        }
-    } else {
-        /* prefect-azure: (Path(base_folder) / Path(key)).as_posix(). */
-        r->blob = pr_s3_join(r->folder, key, 0);
-        if (r->blob == NULL)
-            return nomem(err);
-    }
+    /* fsspec: basepath.rstrip('/') + '/' + key.lstrip('/'); prefect-azure:
+     * (Path(base_folder) / Path(key)).as_posix(). */
+    r->blob = r->fsspec ? pr_storage_object_name(r->folder, key, 0, NULL)
+              : pr_s3_join(r->folder, key, 0);
+    if (r->blob == NULL)
+        return nomem(err);
     if (r->blob[0] == '\0')
         return pr_error_set(err, PR_EFORMAT, "%s: the storage key is "
                             "empty", r->what);
@@ -944,14 +842,9 @@ az_read(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
                      "principal in AZURE_CLIENT_ID (used because %s has "
                      "no key)", r->what);
     }
-    if (http == NULL) {
-        rc = pr_http_new(&own, err);
-        if (rc != PR_OK)
-            return rc;
-        pr_http_set_cancel(own, ctx->cancel, ctx->cancel_arg);
-        http = own;
-    }
-    rc = PR_OK;
+    rc = pr_storage_http(ctx, &http, &own, err);
+    if (rc != PR_OK)
+        return rc;
     if (r->key == NULL && r->sas == NULL && r->client_id != NULL)
         rc = get_token(ctx, http, r, err);
     if (rc == PR_OK)
@@ -960,24 +853,37 @@ az_read(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
         if (wn > 0)
             az_name(where, wn, r);
     } else if (rc == PR_OK) {
-        char doc[ERRDOC_MAX + 1];
-        size_t n = out->len - start;
+        char doc[PR_STORAGE_ERRDOC_MAX + 1];
 
-        if (n > ERRDOC_MAX)
-            n = ERRDOC_MAX;
-        memcpy(doc, out->data != NULL ? out->data + start : "", n);
-        doc[n] = '\0';
-        out->len = start;
-        if (out->data != NULL)
-            out->data[start] = '\0';
+        pr_storage_take_errdoc(doc, out, start);
         rc = az_error(r, status, doc, err);
     } else if (rc == PR_ELIMIT && err != NULL) {
         az_name(name, sizeof(name), r);
-        pr_error_set(err, PR_ELIMIT, "%s is larger than %zu bytes "
-                     "(max_input), in %s", name, ctx->max_input, r->what);
+        pr_storage_too_large(ctx, name, r->what, err);
     }
     if (own != NULL)
         pr_http_free(own);
+    return rc;
+}
+
+/* The block's fields, into r. */
+typedef pr_code (*az_parse_fn)(az_req *r, const cJSON *block,
+                               const char *block_id, pr_error *err);
+
+/* Parses the block, then reads the key's blob. */
+static pr_code
+az_fetch(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
+         az_parse_fn parse, const cJSON *block, const char *block_id,
+         const char *key, pr_error *err)
+{
+    az_req r;
+    pr_code rc;
+
+    memset(&r, 0, sizeof(r));
+    rc = parse(&r, block, block_id, err);
+    if (rc == PR_OK)
+        rc = az_read(ctx, out, where, wn, &r, key, err);
+    req_free(&r);
     return rc;
 }
 
@@ -987,15 +893,8 @@ pr_storage_azure_container(const pr_storage_ctx *ctx, pr_buf *out,
                            const char *block_id, const char *key,
                            pr_error *err)
 {
-    az_req r;
-    pr_code rc;
-
-    memset(&r, 0, sizeof(r));
-    rc = parse_container(&r, block, block_id, err);
-    if (rc == PR_OK)
-        rc = az_read(ctx, out, where, wn, &r, key, err);
-    req_free(&r);
-    return rc;
+    return az_fetch(ctx, out, where, wn, parse_container, block, block_id,
+                    key, err);
 }
 
 pr_code
@@ -1003,15 +902,8 @@ pr_storage_azure_v2(const pr_storage_ctx *ctx, pr_buf *out, char *where,
                     size_t wn, const cJSON *block, const char *block_id,
                     const char *key, pr_error *err)
 {
-    az_req r;
-    pr_code rc;
-
-    memset(&r, 0, sizeof(r));
-    rc = parse_v2(&r, block, block_id, err);
-    if (rc == PR_OK)
-        rc = az_read(ctx, out, where, wn, &r, key, err);
-    req_free(&r);
-    return rc;
+    return az_fetch(ctx, out, where, wn, parse_v2, block, block_id, key,
+                    err);
 }
 
 pr_code
@@ -1020,13 +912,6 @@ pr_storage_azure_remote(const pr_storage_ctx *ctx, pr_buf *out,
                         const char *block_id, const char *key,
                         pr_error *err)
 {
-    az_req r;
-    pr_code rc;
-
-    memset(&r, 0, sizeof(r));
-    rc = parse_remote_fs(&r, block, block_id, err);
-    if (rc == PR_OK)
-        rc = az_read(ctx, out, where, wn, &r, key, err);
-    req_free(&r);
-    return rc;
+    return az_fetch(ctx, out, where, wn, parse_remote_fs, block, block_id,
+                    key, err);
 }

@@ -44,7 +44,6 @@
 #include "s3url.h"
 #include "storage.h"
 
-#define ID_SHOW 40
 #define NAME_SHOW 60
 #define KEY_SHOW 120
 #define PATH_SHOW 100
@@ -85,49 +84,6 @@ nomem(pr_error *err)
                         "object");
 }
 
-/* Printable ASCII of server or block data, for messages. */
-static void
-show(char *dst, size_t n, const char *s, size_t max)
-{
-    size_t o = 0, i;
-
-    for (i = 0; s != NULL && s[i] != '\0' && o + 1 < n && i < max; i++)
-        dst[o++] = ((unsigned char)s[i] >= 0x20 &&
-                    (unsigned char)s[i] < 0x7f) ? s[i] : '?';
-    if (s != NULL && s[i] != '\0' && o + 4 < n) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-}
-
-/* The name of the referenced child block `field`, else NULL. */
-static const char *
-ref_name(const cJSON *block, const char *field)
-{
-    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(block,
-                            "block_document_references");
-    const cJSON *bd = cJSON_GetObjectItemCaseSensitive(
-                          cJSON_GetObjectItemCaseSensitive(refs, field),
-                          "block_document");
-
-    return pr_jstr(bd, "name");
-}
-
-static void
-set_what(gcs_req *r, const char *kind, const char *name, const char *id)
-{
-    char shown[NAME_SHOW + 4];
-
-    if (name != NULL) {
-        show(shown, sizeof(shown), name, NAME_SHOW);
-        snprintf(r->what, sizeof(r->what), "%s block '%s'", kind, shown);
-    } else {
-        snprintf(r->what, sizeof(r->what), "%s block %.*s", kind, ID_SHOW,
-                 id != NULL ? id : "?");
-    }
-}
-
 /* ------------------------------------------------------ the key itself */
 
 /* Reads a key file (at most KEY_FILE_MAX bytes) into r->key. */
@@ -145,7 +101,7 @@ key_from_file(gcs_req *r, const pr_config *cfg, const char *path,
                              : NULL, err);
     if (rc != PR_OK)
         return rc;
-    show(shown, sizeof(shown), full, PATH_SHOW);
+    pr_storage_show(shown, sizeof(shown), full, PATH_SHOW);
     snprintf(r->key_from, sizeof(r->key_from), "%s (%s)", from, shown);
     fd = open(full, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -277,7 +233,8 @@ parse_gcs_bucket(gcs_req *r, const pr_config *cfg, const cJSON *block,
                                                       "gcp_credentials");
     const char *name = pr_jstr(block, "name"), *cname, *s;
 
-    set_what(r, "gcs-bucket", name, block_id);
+    pr_storage_what(r->what, sizeof(r->what), "gcs-bucket", name,
+                    block_id);
     s = pr_jstr(data, "bucket");
     if (s == NULL)
         return pr_error_set(err, PR_EFORMAT, "%s has no bucket", r->what);
@@ -286,9 +243,9 @@ parse_gcs_bucket(gcs_req *r, const pr_config *cfg, const cJSON *block,
     s = pr_jstr(data, "bucket_folder");
     if (s != NULL && (r->folder = pr_strdup(s)) == NULL)
         return nomem(err);
-    cname = ref_name(block, "gcp_credentials");
-    show(r->owner, sizeof(r->owner), cname != NULL ? cname
-         : name != NULL ? name : "?", NAME_SHOW);
+    cname = pr_storage_ref_name(block, "gcp_credentials", NULL);
+    pr_storage_show(r->owner, sizeof(r->owner), cname != NULL ? cname
+                    : name != NULL ? name : "?", NAME_SHOW);
     if (!cJSON_IsObject(c)) {
         snprintf(r->creds_from, sizeof(r->creds_from),
                  "the credentials of block '%s'", r->owner);
@@ -301,20 +258,13 @@ parse_gcs_bucket(gcs_req *r, const pr_config *cfg, const cJSON *block,
 static pr_code
 split_url(gcs_req *r, const char *url, pr_error *err)
 {
-    const char *p = url, *slash;
+    const char *p = url;
 
     if (strncmp(p, "gs://", 5) == 0)
         p += 5;
     else if (strncmp(p, "gcs://", 6) == 0)
         p += 6;
-    while (*p == '/')
-        p++;
-    slash = strchr(p, '/');
-    r->bucket = pr_strndup(p, slash != NULL ? (size_t)(slash - p) : strlen(p));
-    if (r->bucket == NULL)
-        return nomem(err);
-    if (slash != NULL && slash[1] != '\0' &&
-        (r->folder = pr_strdup(slash + 1)) == NULL)
+    if (pr_storage_split_bucket(p, &r->bucket, &r->folder) != 0)
         return nomem(err);
     if (r->bucket[0] == '\0')
         return pr_error_set(err, PR_EFORMAT, "%s: the GCS path names no "
@@ -332,8 +282,9 @@ parse_gcs_v2(gcs_req *r, const pr_config *cfg, const cJSON *block,
     const char *bp = pr_jstr(data, "bucket_path");
     pr_code rc;
 
-    set_what(r, "gcs", name, block_id);
-    show(r->owner, sizeof(r->owner), name != NULL ? name : "?", NAME_SHOW);
+    pr_storage_what(r->what, sizeof(r->what), "gcs", name, block_id);
+    pr_storage_show(r->owner, sizeof(r->owner), name != NULL ? name : "?",
+                    NAME_SHOW);
     if (bp == NULL)
         return pr_error_set(err, PR_EFORMAT, "%s has no bucket_path",
                             r->what);
@@ -356,8 +307,10 @@ parse_remote_fs(gcs_req *r, const pr_config *cfg, const cJSON *block,
     char from[160];
     pr_code rc;
 
-    set_what(r, "remote-file-system", name, block_id);
-    show(r->owner, sizeof(r->owner), name != NULL ? name : "?", NAME_SHOW);
+    pr_storage_what(r->what, sizeof(r->what), "remote-file-system", name,
+                    block_id);
+    pr_storage_show(r->owner, sizeof(r->owner), name != NULL ? name : "?",
+                    NAME_SHOW);
     snprintf(r->creds_from, sizeof(r->creds_from),
              "the credentials of block '%s'", r->owner);
     if (bp == NULL)
@@ -398,8 +351,8 @@ gs_name(char *dst, size_t n, const gcs_req *r, const char *object)
 {
     char b[NAME_SHOW + 4], k[KEY_SHOW + 4];
 
-    show(b, sizeof(b), r->bucket, NAME_SHOW);
-    show(k, sizeof(k), object, KEY_SHOW);
+    pr_storage_show(b, sizeof(b), r->bucket, NAME_SHOW);
+    pr_storage_show(k, sizeof(k), object, KEY_SHOW);
     snprintf(dst, n, "gs://%s/%s", b, k);
 }
 
@@ -468,10 +421,11 @@ object_url(const gcs_req *r, const char *object)
     return pr_buf_detach(&b, NULL);
 }
 
-/* The message of a GCS error reply: {"error":{"message":...}} or the
- * plain text alt=media errors are; printable, first line, shortened. */
+/* The message of a GCS error reply (body[0..len)):
+ * {"error":{"message":...}} or the plain text alt=media errors are;
+ * printable, first line, shortened. */
 static void
-gcs_message(char *dst, size_t n, const pr_buf *body)
+gcs_message(char *dst, size_t n, const char *body, size_t len)
 {
     cJSON *doc;
     const char *m = NULL;
@@ -479,37 +433,20 @@ gcs_message(char *dst, size_t n, const pr_buf *body)
     size_t i;
 
     dst[0] = '\0';
-    if (body->data == NULL || body->len == 0)
+    if (body == NULL || len == 0)
         return;
-    doc = cJSON_ParseWithLength(body->data, body->len);
+    doc = cJSON_ParseWithLength(body, len);
     m = pr_jstr(cJSON_GetObjectItemCaseSensitive(doc, "error"), "message");
     if (m != NULL) {
-        show(dst, n, m, GCS_MSG_SHOW);
+        pr_storage_show(dst, n, m, GCS_MSG_SHOW);
     } else if (doc == NULL) {
-        for (i = 0; i < body->len && i < GCS_MSG_SHOW &&
-             body->data[i] != '\n' && body->data[i] != '\r'; i++)
-            line[i] = body->data[i];
+        for (i = 0; i < len && i < GCS_MSG_SHOW &&
+             body[i] != '\n' && body[i] != '\r'; i++)
+            line[i] = body[i];
         line[i] = '\0';
-        show(dst, n, line, GCS_MSG_SHOW);
+        pr_storage_show(dst, n, line, GCS_MSG_SHOW);
     }
     cJSON_Delete(doc);
-}
-
-static void
-set_opts(pr_http_opts *o, const pr_config *cfg)
-{
-    pr_http_opts d = PR_HTTP_OPTS_INIT;
-
-    *o = d;
-    if (cfg == NULL)
-        return;
-    o->timeout_ms = cfg->timeout_ms;
-    o->connect_timeout_ms = cfg->connect_timeout_ms;
-    o->retries = cfg->retries;
-    o->retry_base_ms = cfg->retry_base_ms;
-    o->retry_max_wait_ms = cfg->retry_max_wait_ms;
-    o->ca_file = cfg->ca_file;
-    o->insecure = cfg->insecure;
 }
 
 /* One GET with the token (or none); *status and the body. */
@@ -553,21 +490,22 @@ get_once(pr_http *http, const pr_http_opts *o, const gcs_req *r,
     return rc;
 }
 
-/* Turns a failed status into the error for `object`. */
+/* Turns a failed status into the error for `object`; body[0..len) is
+ * the reply. */
 static pr_code
 gcs_error(const gcs_req *r, const char *object, long status,
-          const pr_buf *body, pr_error *err)
+          const char *body, size_t len, pr_error *err)
 {
     char name[KEY_SHOW + NAME_SHOW + 16], msg[GCS_MSG_SHOW + 8];
     char email[84];
     pr_code rc;
 
     gs_name(name, sizeof(name), r, object);
-    gcs_message(msg, sizeof(msg), body);
+    gcs_message(msg, sizeof(msg), body, len);
     if (msg[0] == '\0')
         snprintf(msg, sizeof(msg), "no GCS message");
-    show(email, sizeof(email), r->have_key ? r->key.client_email : NULL,
-         80);
+    pr_storage_show(email, sizeof(email),
+                    r->have_key ? r->key.client_email : NULL, 80);
     if (status == 404 && strstr(msg, "bucket") != NULL &&
         strstr(msg, "not exist") != NULL) {
         rc = pr_error_set(err, PR_ENOTFOUND, "bucket of %s does not exist "
@@ -608,31 +546,26 @@ static pr_code
 gcs_read(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
          const gcs_req *r, pr_error *err)
 {
-    pr_http *own = NULL, *http = ctx->http;
+    pr_http *own, *http;
     pr_http_opts o;
-    pr_buf errdoc;
+    char errdoc[PR_STORAGE_ERRDOC_MAX + 1];
     const char *objs[2];
     char *token = NULL;
-    size_t start = out->len, i, nobj;
+    size_t start = out->len, i, nobj, n;
     long status = 0;
     int renewed = 0;
     pr_code rc = PR_OK;
 
-    set_opts(&o, ctx->cfg);
-    if (http == NULL) {
-        rc = pr_http_new(&own, err);
-        if (rc != PR_OK)
-            return rc;
-        pr_http_set_cancel(own, ctx->cancel, ctx->cancel_arg);
-        http = own;
-    }
+    pr_storage_http_opts(&o, ctx->cfg);
+    rc = pr_storage_http(ctx, &http, &own, err);
+    if (rc != PR_OK)
+        return rc;
     if (r->have_key)
         rc = pr_gcs_token(&token, http, &o, &r->key, PR_GCS_SCOPE_READ,
                           r->key_from, err);
     objs[0] = r->object;
     objs[1] = r->object_alt;
     nobj = r->object_alt != NULL ? 2 : 1;
-    pr_buf_init(&errdoc, 0);
     for (i = 0; i < nobj && rc == PR_OK; i++) {
         out->len = start;
         rc = get_once(http, &o, r, objs[i], token, out, &status, err);
@@ -644,16 +577,7 @@ gcs_read(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
             break;
         }
         /* Keep the error document, give the buffer back. */
-        errdoc.len = 0;
-        if (pr_buf_append(&errdoc, out->data + start,
-                          out->len - start > 4096 ? 4096
-                          : out->len - start, err) != PR_OK) {
-            rc = nomem(err);
-            break;
-        }
-        out->len = start;
-        if (out->data != NULL)
-            out->data[start] = '\0';
+        n = pr_storage_take_errdoc(errdoc, out, start);
         if (status == 401 && token != NULL && !renewed) {
             /* A cached token the server no longer takes: one new one. */
             renewed = 1;
@@ -667,65 +591,33 @@ gcs_read(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
         }
         if (status == 404 && i + 1 < nobj)
             continue;
-        rc = gcs_error(r, objs[i], status, &errdoc, err);
+        rc = gcs_error(r, objs[i], status, errdoc, n, err);
         break;
     }
     pr_free_secret(token);
-    pr_buf_dispose(&errdoc);
     if (rc == PR_ELIMIT && err != NULL) {
         char name[KEY_SHOW + NAME_SHOW + 16];
 
         gs_name(name, sizeof(name), r, objs[i < nobj ? i : 0]);
-        pr_error_set(err, PR_ELIMIT, "%s is larger than %zu bytes "
-                     "(max_input), in %s", name, ctx->max_input, r->what);
+        pr_storage_too_large(ctx, name, r->what, err);
     }
     if (own != NULL)
         pr_http_free(own);
     return rc;
 }
 
-/* Joins the key and runs the request for a parsed block. */
+/* Joins the key (gcs_bucket: prefect-gcp's names, else fsspec's) and runs
+ * the request for a parsed block. */
 static pr_code
 gcs_finish(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
            gcs_req *r, const char *key, int gcs_bucket, pr_error *err)
 {
     pr_code rc;
 
-    if (gcs_bucket) {
-        /* prefect-gcp: 3.8.3's name first, then the older one. */
-        r->object = pr_s3_join(r->folder, key, 1);
-        if (r->object == NULL)
-            return nomem(err);
-        if (r->folder != NULL) {
-            r->object_alt = pr_s3_join(r->folder, key, 0);
-            if (r->object_alt == NULL)
-                return nomem(err);
-            if (strcmp(r->object_alt, r->object) == 0) {
-                pr_free(r->object_alt);
-                r->object_alt = NULL;
-            }
-        }
-    } else {
-        /* fsspec: basepath.rstrip('/') + '/' + key.lstrip('/'). */
-        const char *k = key;
-        size_t fl = r->folder != NULL ? strlen(r->folder) : 0, kl;
-
-        while (*k == '/')
-            k++;
-        while (fl > 0 && r->folder[fl - 1] == '/')
-            fl--;
-        kl = strlen(k);
-        r->object = pr_malloc(fl + kl + 2);
-        if (r->object == NULL)
-            return nomem(err);
-        if (fl > 0) {
-            memcpy(r->object, r->folder, fl);
-            r->object[fl] = '/';
-            memcpy(r->object + fl + 1, k, kl + 1);
-        } else {
-            memcpy(r->object, k, kl + 1);
-        }
-    }
+    r->object = pr_storage_object_name(r->folder, key, gcs_bucket,
+                                       &r->object_alt);
+    if (r->object == NULL)
+        return nomem(err);
     if (r->object[0] == '\0')
         return pr_error_set(err, PR_EFORMAT, "%s: the storage key is "
                             "empty", r->what);
@@ -735,20 +627,35 @@ gcs_finish(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
     return rc;
 }
 
-pr_code
-pr_storage_gcs_bucket(const pr_storage_ctx *ctx, pr_buf *out, char *where,
-                      size_t wn, const cJSON *block, const char *block_id,
-                      const char *key, pr_error *err)
+/* The block's fields, into r. */
+typedef pr_code (*gcs_parse_fn)(gcs_req *r, const pr_config *cfg,
+                                const cJSON *block, const char *block_id,
+                                pr_error *err);
+
+/* Parses the block with `parse`, then reads the key. */
+static pr_code
+gcs_fetch(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
+          gcs_parse_fn parse, int gcs_bucket, const cJSON *block,
+          const char *block_id, const char *key, pr_error *err)
 {
     gcs_req r;
     pr_code rc;
 
     memset(&r, 0, sizeof(r));
-    rc = parse_gcs_bucket(&r, ctx->cfg, block, block_id, err);
+    rc = parse(&r, ctx->cfg, block, block_id, err);
     if (rc == PR_OK)
-        rc = gcs_finish(ctx, out, where, wn, &r, key, 1, err);
+        rc = gcs_finish(ctx, out, where, wn, &r, key, gcs_bucket, err);
     req_free(&r);
     return rc;
+}
+
+pr_code
+pr_storage_gcs_bucket(const pr_storage_ctx *ctx, pr_buf *out, char *where,
+                      size_t wn, const cJSON *block, const char *block_id,
+                      const char *key, pr_error *err)
+{
+    return gcs_fetch(ctx, out, where, wn, parse_gcs_bucket, 1, block,
+                     block_id, key, err);
 }
 
 pr_code
@@ -756,15 +663,8 @@ pr_storage_gcs_v2(const pr_storage_ctx *ctx, pr_buf *out, char *where,
                   size_t wn, const cJSON *block, const char *block_id,
                   const char *key, pr_error *err)
 {
-    gcs_req r;
-    pr_code rc;
-
-    memset(&r, 0, sizeof(r));
-    rc = parse_gcs_v2(&r, ctx->cfg, block, block_id, err);
-    if (rc == PR_OK)
-        rc = gcs_finish(ctx, out, where, wn, &r, key, 0, err);
-    req_free(&r);
-    return rc;
+    return gcs_fetch(ctx, out, where, wn, parse_gcs_v2, 0, block, block_id,
+                     key, err);
 }
 
 pr_code
@@ -772,13 +672,6 @@ pr_storage_gcs_remote(const pr_storage_ctx *ctx, pr_buf *out, char *where,
                       size_t wn, const cJSON *block, const char *block_id,
                       const char *key, pr_error *err)
 {
-    gcs_req r;
-    pr_code rc;
-
-    memset(&r, 0, sizeof(r));
-    rc = parse_remote_fs(&r, ctx->cfg, block, block_id, err);
-    if (rc == PR_OK)
-        rc = gcs_finish(ctx, out, where, wn, &r, key, 0, err);
-    req_free(&r);
-    return rc;
+    return gcs_fetch(ctx, out, where, wn, parse_remote_fs, 0, block,
+                     block_id, key, err);
 }

@@ -46,7 +46,6 @@
 #include "s3url.h"
 #include "storage.h"
 
-#define ID_SHOW 40
 #define NAME_SHOW 60
 #define KEY_SHOW 120
 #define INI_MAX ((size_t)1 << 20)
@@ -70,7 +69,7 @@ typedef struct s3_req {
     char what[100];         /* "block 'name'", for messages */
     char creds_from[320];   /* "the credentials of block 'x'", ... */
     char id_field[48];      /* the field to check for a bad key id */
-    char secret_field[48];  /* ... and for a bad secret */
+    char secret_field[NAME_SHOW + 48];  /* ... and for a bad secret */
     char region_from[96];
     char profile_hint[160]; /* why a profile gave no keys */
 } s3_req;
@@ -112,22 +111,6 @@ take(char **dst, const cJSON *o, const char *name, pr_error *err)
     return PR_OK;
 }
 
-/* Printable ASCII of server data, for messages. */
-static void
-show(char *dst, size_t n, const char *s, size_t max)
-{
-    size_t o = 0, i;
-
-    for (i = 0; s != NULL && s[i] != '\0' && o + 1 < n && i < max; i++)
-        dst[o++] = ((unsigned char)s[i] >= 0x20 &&
-                    (unsigned char)s[i] < 0x7f) ? s[i] : '?';
-    if (s != NULL && s[i] != '\0' && o + 4 < n) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-}
-
 static int
 truthy(const cJSON *j, int dflt)
 {
@@ -166,35 +149,6 @@ client_params(s3_req *r, const cJSON *p, pr_error *err)
     if (rc == PR_OK)
         rc = take(&r->ca_file, p, "verify_cert_path", err);
     return rc;
-}
-
-/* The name of the referenced child block `field`, else NULL. */
-static const char *
-ref_name(const cJSON *block, const char *field, const char **slug)
-{
-    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(block,
-                            "block_document_references");
-    const cJSON *bd = cJSON_GetObjectItemCaseSensitive(
-                          cJSON_GetObjectItemCaseSensitive(refs, field),
-                          "block_document");
-    const cJSON *bt = cJSON_GetObjectItemCaseSensitive(bd, "block_type");
-
-    *slug = pr_jstr(bt, "slug");
-    return pr_jstr(bd, "name");
-}
-
-static void
-set_what(s3_req *r, const char *kind, const char *name, const char *id)
-{
-    char shown[NAME_SHOW + 4];
-
-    if (name != NULL) {
-        show(shown, sizeof(shown), name, NAME_SHOW);
-        snprintf(r->what, sizeof(r->what), "%s block '%s'", kind, shown);
-    } else {
-        snprintf(r->what, sizeof(r->what), "%s block %.*s", kind, ID_SHOW,
-                 id != NULL ? id : "?");
-    }
 }
 
 /* The credentials of a (nested) aws-credentials or minio-credentials
@@ -258,7 +212,8 @@ parse_s3_bucket(s3_req *r, const cJSON *block, const char *block_id,
     const char *field = "credentials";
     pr_code rc;
 
-    set_what(r, "s3-bucket", name, block_id);
+    pr_storage_what(r->what, sizeof(r->what), "s3-bucket", name,
+                    block_id);
     rc = take(&r->bucket, data, "bucket_name", err);
     if (rc == PR_OK)
         rc = take(&r->folder, data, "bucket_folder", err);
@@ -278,9 +233,9 @@ parse_s3_bucket(s3_req *r, const cJSON *block, const char *block_id,
         field = "aws_credentials";
         c = cJSON_GetObjectItemCaseSensitive(data, field);
     }
-    cname = ref_name(block, field, &slug);
-    show(owner, sizeof(owner), cname != NULL ? cname
-         : name != NULL ? name : "?", NAME_SHOW);
+    cname = pr_storage_ref_name(block, field, &slug);
+    pr_storage_show(owner, sizeof(owner), cname != NULL ? cname
+                    : name != NULL ? name : "?", NAME_SHOW);
     if (cJSON_IsObject(c))
         rc = parse_creds(r, c, strcmp(field, "minio_credentials") == 0 ||
                          is_minio(c, slug), owner, err);
@@ -297,20 +252,13 @@ parse_s3_bucket(s3_req *r, const cJSON *block, const char *block_id,
 static pr_code
 split_s3_url(s3_req *r, const char *url, pr_error *err)
 {
-    const char *p = url, *slash;
+    const char *p = url;
 
     if (strncmp(p, "s3://", 5) == 0)
         p += 5;
     else if (strncmp(p, "s3a://", 6) == 0)
         p += 6;
-    while (*p == '/')
-        p++;
-    slash = strchr(p, '/');
-    r->bucket = pr_strndup(p, slash != NULL ? (size_t)(slash - p) : strlen(p));
-    if (r->bucket == NULL)
-        return nomem(err);
-    if (slash != NULL && slash[1] != '\0' &&
-        (r->folder = pr_strdup(slash + 1)) == NULL)
+    if (pr_storage_split_bucket(p, &r->bucket, &r->folder) != 0)
         return nomem(err);
     if (r->bucket[0] == '\0')
         return pr_error_set(err, PR_EFORMAT, "%s: the S3 URL names no "
@@ -330,8 +278,10 @@ parse_remote_fs(s3_req *r, const cJSON *block, const char *block_id,
     char owner[NAME_SHOW + 4];
     pr_code rc;
 
-    set_what(r, "remote-file-system", name, block_id);
-    show(owner, sizeof(owner), name != NULL ? name : "?", NAME_SHOW);
+    pr_storage_what(r->what, sizeof(r->what), "remote-file-system", name,
+                    block_id);
+    pr_storage_show(owner, sizeof(owner), name != NULL ? name : "?",
+                    NAME_SHOW);
     snprintf(r->creds_from, sizeof(r->creds_from),
              "the credentials of block '%s'", owner);
     snprintf(r->id_field, sizeof(r->id_field), "settings.key");
@@ -386,8 +336,9 @@ parse_s3_v2(s3_req *r, const cJSON *block, const char *block_id,
     char owner[NAME_SHOW + 4];
     pr_code rc;
 
-    set_what(r, "s3", name, block_id);
-    show(owner, sizeof(owner), name != NULL ? name : "?", NAME_SHOW);
+    pr_storage_what(r->what, sizeof(r->what), "s3", name, block_id);
+    pr_storage_show(owner, sizeof(owner), name != NULL ? name : "?",
+                    NAME_SHOW);
     snprintf(r->creds_from, sizeof(r->creds_from),
              "the credentials of block '%s'", owner);
     if (bp == NULL)
@@ -554,7 +505,7 @@ read_profile(s3_req *r, const pr_config *cfg, const char *prof,
         rc = ini_read(&v, conf, sect, err);
     if (rc == PR_OK && strcmp(prof, "default") == 0)
         rc = ini_read(&v, conf, "profile default", err);
-    show(shown, sizeof(shown), prof, NAME_SHOW);
+    pr_storage_show(shown, sizeof(shown), prof, NAME_SHOW);
     if (rc == PR_OK && want_keys && v.akid != NULL && v.secret != NULL) {
         r->akid = v.akid;
         r->secret = v.secret;
@@ -665,34 +616,6 @@ chain(s3_req *r, const pr_config *cfg, pr_error *err)
 
 /* ---------------------------------------------------------- the request */
 
-/* The text of <tag> in an S3 error document, printable, or "". */
-static void
-xml_field(char *dst, size_t n, const char *doc, const char *tag)
-{
-    char open[48];
-    const char *p, *e;
-    size_t len, i;
-
-    dst[0] = '\0';
-    if (doc == NULL)
-        return;
-    snprintf(open, sizeof(open), "<%s>", tag);
-    p = strstr(doc, open);
-    if (p == NULL)
-        return;
-    p += strlen(open);
-    e = strchr(p, '<');
-    if (e == NULL)
-        return;
-    len = (size_t)(e - p);
-    if (len > n - 1)
-        len = n - 1;
-    for (i = 0; i < len; i++)
-        dst[i] = ((unsigned char)p[i] >= 0x20 &&
-                  (unsigned char)p[i] < 0x7f) ? p[i] : '?';
-    dst[len] = '\0';
-}
-
 static int
 valid_region(const char *s)
 {
@@ -711,8 +634,8 @@ s3_name(char *dst, size_t n, const s3_req *r, const char *object)
 {
     char b[NAME_SHOW + 4], k[KEY_SHOW + 4];
 
-    show(b, sizeof(b), r->bucket, NAME_SHOW);
-    show(k, sizeof(k), object, KEY_SHOW);
+    pr_storage_show(b, sizeof(b), r->bucket, NAME_SHOW);
+    pr_storage_show(k, sizeof(k), object, KEY_SHOW);
     snprintf(dst, n, "s3://%s/%s", b, k);
 }
 
@@ -722,7 +645,7 @@ get_once(const pr_storage_ctx *ctx, pr_http *http, const s3_req *r,
          const char *object, pr_buf *body, long *status, pr_error *err)
 {
     const pr_config *cfg = ctx->cfg;
-    pr_http_opts o = PR_HTTP_OPTS_INIT;
+    pr_http_opts o;
     pr_http_request req;
     const char *headers[2];
     char sig[80], *url, *userpwd = NULL, *tokhdr = NULL, action[420];
@@ -736,13 +659,10 @@ get_once(const pr_storage_ctx *ctx, pr_http *http, const s3_req *r,
         return nomem(err);
     s3_name(name, sizeof(name), r, object);
     snprintf(action, sizeof(action), "reading %s (%s)", name, r->what);
-    o.timeout_ms = cfg->timeout_ms;
-    o.connect_timeout_ms = cfg->connect_timeout_ms;
-    o.retries = cfg->retries;
-    o.retry_base_ms = cfg->retry_base_ms;
-    o.retry_max_wait_ms = cfg->retry_max_wait_ms;
-    o.ca_file = r->ca_file != NULL ? r->ca_file : cfg->ca_file;
-    o.insecure = r->insecure || cfg->insecure;
+    pr_storage_http_opts(&o, cfg);
+    if (r->ca_file != NULL)
+        o.ca_file = r->ca_file;
+    o.insecure = r->insecure || o.insecure;
     memset(&req, 0, sizeof(req));
     req.url = url;
     req.action = action;
@@ -782,17 +702,17 @@ get_once(const pr_storage_ctx *ctx, pr_http *http, const s3_req *r,
     return rc;
 }
 
-/* Turns a failed status into the error for `object`. */
+/* Turns a failed status into the error for `object`; doc is the
+ * reply's error document. */
 static pr_code
 s3_error(const s3_req *r, const char *object, long status,
-         const pr_buf *body, pr_error *err)
+         const char *doc, pr_error *err)
 {
     char name[KEY_SHOW + NAME_SHOW + 16], code[64], reg[48];
-    const char *doc = body->data;
     pr_code rc;
 
     s3_name(name, sizeof(name), r, object);
-    xml_field(code, sizeof(code), doc, "Code");
+    pr_storage_xml_field(code, sizeof(code), doc, "Code");
     if (code[0] == '\0')
         snprintf(code, sizeof(code), "no S3 error code");
     if (status == 404 && strcmp(code, "NoSuchBucket") == 0) {
@@ -821,7 +741,7 @@ s3_error(const s3_req *r, const char *object, long status,
                           ? " and aws_session_token" : " (temporary keys "
                           "also need aws_session_token)");
         else if (strcmp(code, "AuthorizationHeaderMalformed") == 0) {
-            xml_field(reg, sizeof(reg), doc, "Region");
+            pr_storage_xml_field(reg, sizeof(reg), doc, "Region");
             pr_error_hint(err, "the request was signed for region '%s' "
                           "(from %s)%s%s%s: set region_name in the "
                           "credentials block or AWS_REGION", r->region,
@@ -846,7 +766,7 @@ s3_error(const s3_req *r, const char *object, long status,
                           "key (S3 answers 403 for a missing key when "
                           "s3:ListBucket is not granted)");
     } else if (status == 301 || status == 307) {
-        xml_field(reg, sizeof(reg), doc, "Region");
+        pr_storage_xml_field(reg, sizeof(reg), doc, "Region");
         rc = pr_error_set(err, PR_EHTTP, "reading %s through %s: HTTP %ld "
                           "(%s): the bucket is in another region", name,
                           r->what, status, code);
@@ -866,8 +786,8 @@ static pr_code
 s3_read(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
         const s3_req *r, pr_error *err)
 {
-    pr_http *own = NULL, *http = ctx->http;
-    pr_buf errdoc;
+    pr_http *own, *http;
+    char errdoc[PR_STORAGE_ERRDOC_MAX + 1];
     const char *objs[2];
     size_t start = out->len, i, nobj;
     long status = 0;
@@ -885,17 +805,12 @@ s3_read(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
         strncmp(r->endpoint, "https://", 8) != 0)
         return pr_error_set(err, PR_EINVAL, "%s: endpoint_url is not an "
                             "http or https URL", r->what);
-    if (http == NULL) {
-        rc = pr_http_new(&own, err);
-        if (rc != PR_OK)
-            return rc;
-        pr_http_set_cancel(own, ctx->cancel, ctx->cancel_arg);
-        http = own;
-    }
+    rc = pr_storage_http(ctx, &http, &own, err);
+    if (rc != PR_OK)
+        return rc;
     objs[0] = r->object;
     objs[1] = r->object_alt;
     nobj = r->object_alt != NULL ? 2 : 1;
-    pr_buf_init(&errdoc, 0);
     for (i = 0; i < nobj; i++) {
         out->len = start;
         rc = get_once(ctx, http, r, objs[i], out, &status, err);
@@ -907,77 +822,36 @@ s3_read(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
             break;
         }
         /* Keep the error document, give the buffer back. */
-        errdoc.len = 0;
-        if (pr_buf_append(&errdoc, out->data + start,
-                          out->len - start > 4096 ? 4096
-                          : out->len - start, err) != PR_OK) {
-            rc = nomem(err);
-            break;
-        }
-        out->len = start;
-        if (out->data != NULL)
-            out->data[start] = '\0';
-        if (status == 404 && i + 1 < nobj && errdoc.data != NULL &&
-            strstr(errdoc.data, "<Code>NoSuchKey</Code>") != NULL)
+        pr_storage_take_errdoc(errdoc, out, start);
+        if (status == 404 && i + 1 < nobj &&
+            strstr(errdoc, "<Code>NoSuchKey</Code>") != NULL)
             continue;
-        rc = s3_error(r, objs[i], status, &errdoc, err);
+        rc = s3_error(r, objs[i], status, errdoc, err);
         break;
     }
-    pr_buf_dispose(&errdoc);
     if (rc == PR_ELIMIT && err != NULL) {
         char name[KEY_SHOW + NAME_SHOW + 16];
 
         s3_name(name, sizeof(name), r, objs[i < nobj ? i : 0]);
-        pr_error_set(err, PR_ELIMIT, "%s is larger than %zu bytes "
-                     "(max_input), in %s", name, ctx->max_input, r->what);
+        pr_storage_too_large(ctx, name, r->what, err);
     }
     if (own != NULL)
         pr_http_free(own);
     return rc;
 }
 
-/* Joins the key and runs the request for a parsed block. */
+/* Joins the key (s3_bucket: prefect-aws's names, else fsspec's) and runs
+ * the request for a parsed block. */
 static pr_code
 s3_finish(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
           s3_req *r, const char *key, int s3_bucket, pr_error *err)
 {
     pr_code rc;
 
-    if (s3_bucket) {
-        /* prefect-aws: 3.8.3's name first, then the older one. */
-        r->object = pr_s3_join(r->folder, key, 1);
-        if (r->object == NULL)
-            return nomem(err);
-        if (r->folder != NULL) {
-            r->object_alt = pr_s3_join(r->folder, key, 0);
-            if (r->object_alt == NULL)
-                return nomem(err);
-            if (strcmp(r->object_alt, r->object) == 0) {
-                pr_free(r->object_alt);
-                r->object_alt = NULL;
-            }
-        }
-    } else {
-        /* fsspec: basepath.rstrip('/') + '/' + key.lstrip('/'). */
-        const char *k = key;
-        size_t fl = r->folder != NULL ? strlen(r->folder) : 0, kl;
-
-        while (*k == '/')
-            k++;
-        while (fl > 0 && r->folder[fl - 1] == '/')
-            fl--;
-        kl = strlen(k);
-        r->object = pr_malloc(fl + kl + 2);
-        if (r->object == NULL)
-            return nomem(err);
-        if (fl > 0) {
-            memcpy(r->object, r->folder, fl);
-            r->object[fl] = '/';
-            memcpy(r->object + fl + 1, k, kl + 1);
-        } else {
-            memcpy(r->object, k, kl + 1);
-        }
-    }
+    r->object = pr_storage_object_name(r->folder, key, s3_bucket,
+                                       &r->object_alt);
+    if (r->object == NULL)
+        return nomem(err);
     if (r->object[0] == '\0')
         return pr_error_set(err, PR_EFORMAT, "%s: the storage key is "
                             "empty", r->what);
@@ -987,21 +861,35 @@ s3_finish(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
     return rc;
 }
 
-pr_code
-pr_storage_s3_bucket(const pr_storage_ctx *ctx, pr_buf *out, char *where,
-                     size_t wn, const cJSON *block, const char *block_id,
-                     const char *key, pr_error *err)
+/* The block's fields, into r. */
+typedef pr_code (*s3_parse_fn)(s3_req *r, const cJSON *block,
+                               const char *block_id, pr_error *err);
+
+/* Parses the block with `parse`, then reads the key. */
+static pr_code
+s3_fetch(const pr_storage_ctx *ctx, pr_buf *out, char *where, size_t wn,
+         s3_parse_fn parse, int s3_bucket, const cJSON *block,
+         const char *block_id, const char *key, pr_error *err)
 {
     s3_req r;
     pr_code rc;
 
     memset(&r, 0, sizeof(r));
     r.use_ssl = 1;
-    rc = parse_s3_bucket(&r, block, block_id, err);
+    rc = parse(&r, block, block_id, err);
     if (rc == PR_OK)
-        rc = s3_finish(ctx, out, where, wn, &r, key, 1, err);
+        rc = s3_finish(ctx, out, where, wn, &r, key, s3_bucket, err);
     req_free(&r);
     return rc;
+}
+
+pr_code
+pr_storage_s3_bucket(const pr_storage_ctx *ctx, pr_buf *out, char *where,
+                     size_t wn, const cJSON *block, const char *block_id,
+                     const char *key, pr_error *err)
+{
+    return s3_fetch(ctx, out, where, wn, parse_s3_bucket, 1, block,
+                    block_id, key, err);
 }
 
 pr_code
@@ -1009,16 +897,8 @@ pr_storage_s3_v2(const pr_storage_ctx *ctx, pr_buf *out, char *where,
                  size_t wn, const cJSON *block, const char *block_id,
                  const char *key, pr_error *err)
 {
-    s3_req r;
-    pr_code rc;
-
-    memset(&r, 0, sizeof(r));
-    r.use_ssl = 1;
-    rc = parse_s3_v2(&r, block, block_id, err);
-    if (rc == PR_OK)
-        rc = s3_finish(ctx, out, where, wn, &r, key, 0, err);
-    req_free(&r);
-    return rc;
+    return s3_fetch(ctx, out, where, wn, parse_s3_v2, 0, block, block_id,
+                    key, err);
 }
 
 pr_code
@@ -1026,14 +906,6 @@ pr_storage_s3_remote(const pr_storage_ctx *ctx, pr_buf *out, char *where,
                      size_t wn, const cJSON *block, const char *block_id,
                      const char *key, pr_error *err)
 {
-    s3_req r;
-    pr_code rc;
-
-    memset(&r, 0, sizeof(r));
-    r.use_ssl = 1;
-    rc = parse_remote_fs(&r, block, block_id, err);
-    if (rc == PR_OK)
-        rc = s3_finish(ctx, out, where, wn, &r, key, 0, err);
-    req_free(&r);
-    return rc;
+    return s3_fetch(ctx, out, where, wn, parse_remote_fs, 0, block,
+                    block_id, key, err);
 }

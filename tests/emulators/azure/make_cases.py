@@ -26,13 +26,15 @@ import datetime
 import hashlib
 import hmac
 import http.client
-import json
 import os
-import shutil
 import ssl
 import sys
 import urllib.parse
 import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import emu_cases  # noqa: E402
 
 ACCOUNT = "devstoreaccount1"
 # The storage emulator's documented account key (public, not a secret
@@ -48,10 +50,6 @@ CLIENT_SECRET = "azSp+Secret&Never=Print"
 AUTHORITY = "@@AUTHORITY@@"
 CA_FILE = None
 NS = uuid.UUID("3c0b7e52-81d4-4f0e-b6a2-5f1d9e7a4c21")
-
-
-def uid(*parts):
-    return str(uuid.uuid5(NS, "/".join(parts)))
 
 
 def rfc1123(t=None):
@@ -157,39 +155,16 @@ def when(hours):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class Out:
+class Out(emu_cases.Out):
+    """emu_cases.Out; the bytes are uploaded to every origin."""
+    bucket = CONTAINER
+
     def __init__(self, src, out, origins):
-        self.src, self.out, self.origins = src, out, origins
-        self.api = os.path.join(out, "api")
-        self.rows = []
-        with open(os.path.join(src, "cases.json"), encoding="utf-8") as f:
-            self.cases = {c["name"]: c for c in json.load(f)}
-        if os.path.exists(out):
-            shutil.rmtree(out)
-        shutil.copytree(os.path.join(src, "api"), self.api)
-        os.makedirs(os.path.join(self.api, "block_documents"),
-                    exist_ok=True)
+        super().__init__(src, out, NS)
+        self.origins = origins
 
-    def write(self, path, text):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-
-    def block(self, name, slug, data, refs=None):
-        bid = uid("block", name)
-        doc = {"id": bid, "name": name, "data": data,
-               "block_schema_id": uid("schema", slug),
-               "block_schema": {"id": uid("schema", slug), "fields": {
-                   "secret_fields": []}},
-               "block_type_id": uid("type", slug),
-               "block_type_name": slug,
-               "block_type": {"id": uid("type", slug), "name": slug,
-                              "slug": slug},
-               "block_document_references": refs or {},
-               "is_anonymous": False}
-        self.write(os.path.join(self.api, "block_documents", bid + ".json"),
-                   json.dumps(doc, ensure_ascii=False))
-        return bid
+    def upload(self, container, blob, data):
+        put_blob(self.origins, container, blob, data)
 
     def container(self, name, creds, folder=None, container=CONTAINER,
                   creds_name=None):
@@ -207,28 +182,6 @@ class Out:
         return self.block(name, "azure-blob-storage-container", {
             "container_name": container, "base_folder": folder,
             "credentials": creds}, refs)
-
-    def state(self, name, src_case, block_id, key, blob=None,
-              container=CONTAINER, expect=None, env="-"):
-        """A state like src_case's whose result is `key` in block_id; the
-        bytes are uploaded to container/blob (not when blob is None)."""
-        c = self.cases[src_case]
-        with open(os.path.join(self.src, "api", c["state_kind"],
-                               c["state_id"] + ".json"), "rb") as f:
-            st = json.loads(f.read())
-        sid = uid("state", name)
-        st["id"] = sid
-        st["data"]["storage_key"] = key
-        st["data"]["storage_block_id"] = block_id
-        self.write(os.path.join(self.api, c["state_kind"], sid + ".json"),
-                   json.dumps(st, ensure_ascii=False))
-        if blob is not None:
-            with open(c["file"], "rb") as f:
-                put_blob(self.origins, container, blob, f.read())
-        if expect is None:
-            expect = "OK " + os.path.join(self.src, "expect",
-                                          src_case + ".plain")
-        self.rows.append([name, sid, expect, env])
 
 
 PICKLE = "d-flow-pickle-list_dicts"
@@ -380,9 +333,7 @@ def main(argv):
             expect="ERR 4 connection_string has neither AccountName nor "
             "BlobEndpoint")
 
-    with open(os.path.join(out, "cases.tsv"), "w", encoding="utf-8") as f:
-        for r in o.rows:
-            f.write("\t".join(r) + "\n")
+    o.write_rows()
     sig = dict(urllib.parse.parse_qsl(sas))["sig"]
     secrets = [KEY, WRONG_KEY, sas, sig, urllib.parse.quote(sig, safe=""),
                dict(urllib.parse.parse_qsl(bad_sas))["sig"],

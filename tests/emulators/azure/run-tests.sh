@@ -20,57 +20,12 @@
 # last line is "N passed, N failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../../.." && pwd)
-PY=/usr/bin/python3
-RESOLVE=${PR_RESOLVE:-$ROOT/build/tools/pr-resolve}
-N_PASS=0
-N_FAIL=0
-PIDS=()
-
-pass() { N_PASS=$((N_PASS + 1)); echo "PASS $1"; }
-fail() { N_FAIL=$((N_FAIL + 1)); echo "FAIL $1: ${*:2}"; }
-finish() {
-    echo "$N_PASS passed, $N_FAIL failed"
-    [ "$N_FAIL" = 0 ]
-    exit
-}
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/pr-az.XXXXXX")
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do
-        # Only our own child, still running what we started.
-        if ps -o cmd= -p "$p" 2>/dev/null |
-           grep -qE 'azurite|prefect_api|token_server'; then
-            kill "$p" 2>/dev/null
-        fi
-    done
-    for p in "${PIDS[@]}"; do
-        wait "$p" 2>/dev/null
-    done
-    if [ "${KEEP:-0}" = 1 ]; then
-        echo "kept $TMP" >&2
-    else
-        rm -rf "$TMP"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ ! -x "$RESOLVE" ]; then
-    fail setup "$RESOLVE is not built (make all)"
-    finish
-fi
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$HERE/../lib.sh"
+emu_setup pr-az 'azurite|prefect_api|token_server'
 AZURITE=$HERE/node_modules/azurite/dist/src/blob/main.js
 if [ ! -f "$AZURITE" ]; then
-    t0=$SECONDS
-    if ! (cd "$HERE" && npm ci --no-audit --no-fund) >"$TMP/npm.log" 2>&1
-    then
-        tail -n 20 "$TMP/npm.log"
-        fail setup "npm ci failed in tests/emulators/azure"
-        finish
-    fi
-    echo "npm ci took $((SECONDS - t0)) s"
+    npm_ci azure || finish
 fi
 
 # ------------------------------------------------------------ Azurite
@@ -128,36 +83,10 @@ if ! wait_http "$AZ_ORIGIN/" "$AZ_PID" ||
 fi
 
 # ------------------------------------------------------------ the cases
-if ! "$PY" "$ROOT/tests/e2e/gen_cases.py" "$TMP/e2e" >"$TMP/gen.log" 2>&1 ||
-   ! "$PY" "$HERE/make_cases.py" "$TMP/e2e" "$TMP/az" "$AZ_ORIGIN" \
-       "$OA_ORIGIN" "$CA" >>"$TMP/gen.log" 2>&1
-then
-    cat "$TMP/gen.log"
-    fail setup "generating the cases or uploading the blobs failed"
-    finish
-fi
+gen_cases "generating the cases or uploading the blobs" "$TMP/az" \
+    "$AZ_ORIGIN" "$OA_ORIGIN" "$CA"
 
-wait_port() {   # FILE PID: waits up to 20 s for FILE (the port)
-    local i
-    for i in $(seq 200); do
-        [ -s "$1" ] && return 0
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
-"$PY" "$ROOT/tests/lib/prefect_api.py" --data "$TMP/az/api" \
-    --port-file "$TMP/api.port" --idle 120 --lifetime 900 \
-    >/dev/null 2>"$TMP/api.err" &
-API_PID=$!
-PIDS+=("$API_PID")
-if ! wait_port "$TMP/api.port" "$API_PID"; then
-    cat "$TMP/api.err"
-    fail setup "the test Prefect API did not start"
-    finish
-fi
-API_URL=http://127.0.0.1:$(cat "$TMP/api.port")/api
+start_api "$TMP/az/api"
 
 # The service principal of make_cases.py.
 SP=$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1])
@@ -167,13 +96,7 @@ read -r SP_TENANT SP_ID SP_SECRET <<<"$SP"
 "$PY" "$HERE/token_server.py" --port-file "$TMP/token.port" \
     --tenant "$SP_TENANT" --client-id "$SP_ID" --client-secret "$SP_SECRET" \
     --lifetime 900 >/dev/null 2>"$TMP/token.err" &
-TOKEN_PID=$!
-PIDS+=("$TOKEN_PID")
-if ! wait_port "$TMP/token.port" "$TOKEN_PID"; then
-    cat "$TMP/token.err"
-    fail setup "the token server did not start"
-    finish
-fi
+started "the token server" $! "$TMP/token.port" "$TMP/token.err"
 AUTHORITY=http://127.0.0.1:$(cat "$TMP/token.port")
 
 # No AZURE_* or other variable of the caller; HOME is empty.
@@ -181,21 +104,7 @@ mkdir -p "$TMP/home"
 CLEAN_ENV=(env -i "PATH=$PATH" "HOME=$TMP/home" "SSL_CERT_FILE=$CA"
            "PREFECT_HOME=$TMP/home/.prefect" "PREFECT_API_URL=$API_URL")
 
-SECRETS=()
-while IFS= read -r s; do
-    [ -n "$s" ] && SECRETS+=("$s")
-done <"$TMP/az/secrets"
-
-no_secret() {   # LABEL FILE
-    local s
-    for s in "${SECRETS[@]}"; do
-        if grep -qF -- "$s" "$2"; then
-            fail "$1" "a secret appears in the output"
-            return 1
-        fi
-    done
-    return 0
-}
+read_secrets "$TMP/az/secrets"
 
 while IFS=$'\t' read -r name sid expect envspec; do
     out=$TMP/out.$name
@@ -205,28 +114,7 @@ while IFS=$'\t' read -r name sid expect envspec; do
         IFS=';' read -r -a extra <<<"$envspec"
     fi
     "${CLEAN_ENV[@]}" "${extra[@]}" "$RESOLVE" --info "$sid" >"$out" 2>&1
-    got=$(grep -m 1 -E '^(OK|ERR) ' "$out")
-    no_secret "$name" "$out" || continue
-    case $expect in
-    OK\ *)
-        want="OK $(cat "${expect#OK }")"
-        if [ "$got" = "$want" ]; then
-            pass "$name"
-        else
-            fail "$name" "printed '$(head -c 300 "$out")'"
-        fi ;;
-    ERR\ *)
-        rest=${expect#ERR }
-        code=${rest%% *}
-        re=${rest#* }
-        if [[ "$got" == "ERR $code "* ]] &&
-           tr '\n' ' ' <"$out" | grep -qE -- "$re"; then
-            pass "$name"
-        else
-            fail "$name" "printed '$(head -c 400 "$out")'," \
-                "expected ERR $code matching /$re/"
-        fi ;;
-    esac
+    check_case "$name" "$expect" "$out"
 done <"$TMP/az/cases.tsv"
 
 # Azurite really checks signatures: an unsigned read of a private blob

@@ -20,12 +20,15 @@ key is committed.
 """
 import json
 import os
-import shutil
 import sys
 import uuid
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import emu_cases  # noqa: E402
 
 BUCKET = "prg"
 ORIGIN = "@@GCS_ORIGIN@@"
@@ -33,10 +36,6 @@ READER = "prefect-reader@demo-prefect-result.iam.gserviceaccount.com"
 OTHER = "prefect-other@demo-prefect-result.iam.gserviceaccount.com"
 GHOST = "nobody@demo-prefect-result.iam.gserviceaccount.com"
 NS = uuid.UUID("0c5e7a61-3f2d-4b8e-9d1a-6e2b7c4f9a03")
-
-
-def uid(*parts):
-    return str(uuid.uuid5(NS, "/".join(parts)))
 
 
 def new_key():
@@ -64,64 +63,16 @@ def sa_info(email, pem, kid):
             "universe_domain": "googleapis.com"}
 
 
-class Out:
+class Out(emu_cases.Out):
+    """emu_cases.Out; the bytes go to OUT/seed/<bucket>/<object>."""
+    bucket = BUCKET
+
     def __init__(self, src, out):
-        self.src, self.out = src, out
-        self.api = os.path.join(out, "api")
+        super().__init__(src, out, NS)
         self.seed = os.path.join(out, "seed")
-        self.rows = []
-        with open(os.path.join(src, "cases.json"), encoding="utf-8") as f:
-            self.cases = {c["name"]: c for c in json.load(f)}
-        if os.path.exists(out):
-            shutil.rmtree(out)
-        shutil.copytree(os.path.join(src, "api"), self.api)
-        os.makedirs(os.path.join(self.api, "block_documents"),
-                    exist_ok=True)
 
-    def write(self, path, data):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        mode = "wb" if isinstance(data, bytes) else "w"
-        with open(path, mode, **({} if mode == "wb"
-                                 else {"encoding": "utf-8"})) as f:
-            f.write(data)
-
-    def block(self, name, slug, data, refs=None):
-        bid = uid("block", name)
-        doc = {"id": bid, "name": name, "data": data,
-               "block_schema_id": uid("schema", slug),
-               "block_schema": {"id": uid("schema", slug), "fields": {
-                   "secret_fields": []}},
-               "block_type_id": uid("type", slug),
-               "block_type_name": slug,
-               "block_type": {"id": uid("type", slug), "name": slug,
-                              "slug": slug},
-               "block_document_references": refs or {},
-               "is_anonymous": False}
-        self.write(os.path.join(self.api, "block_documents", bid + ".json"),
-                   json.dumps(doc, ensure_ascii=False))
-        return bid
-
-    def state(self, name, src_case, block_id, key, obj=None, bucket=BUCKET,
-              expect=None, env="-"):
-        """A state like src_case's whose result is `key` in block_id;
-        the bytes go to bucket/obj (not uploaded when obj is None)."""
-        c = self.cases[src_case]
-        with open(os.path.join(self.src, "api", c["state_kind"],
-                               c["state_id"] + ".json"), "rb") as f:
-            st = json.loads(f.read())
-        sid = uid("state", name)
-        st["id"] = sid
-        st["data"]["storage_key"] = key
-        st["data"]["storage_block_id"] = block_id
-        self.write(os.path.join(self.api, c["state_kind"], sid + ".json"),
-                   json.dumps(st, ensure_ascii=False))
-        if obj is not None:
-            with open(c["file"], "rb") as f:
-                self.write(os.path.join(self.seed, bucket, obj), f.read())
-        if expect is None:
-            expect = "OK " + os.path.join(self.src, "expect",
-                                          src_case + ".plain")
-        self.rows.append([name, sid, expect, env])
+    def upload(self, bucket, obj, data):
+        self.write(os.path.join(self.seed, bucket, obj), data)
 
 
 def gcs_bucket(o, name, creds, folder="results", creds_name=None,
@@ -238,9 +189,7 @@ def main(argv):
             "service_account_info of block 'gcs-masked' is not a JSON "
             "object.*include_secrets")
 
-    with open(os.path.join(o.out, "cases.tsv"), "w", encoding="utf-8") as f:
-        for r in o.rows:
-            f.write("\t".join(r) + "\n")
+    o.write_rows()
     o.write(os.path.join(o.out, "keys.json"), json.dumps([
         {"client_email": READER, "public_key": pub, "buckets": [BUCKET]},
         {"client_email": OTHER, "public_key": other_pub, "buckets": []}]))

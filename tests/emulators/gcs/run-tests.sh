@@ -19,89 +19,22 @@
 # last line is "N passed, N failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../../.." && pwd)
-PY=/usr/bin/python3
-RESOLVE=${PR_RESOLVE:-$ROOT/build/tools/pr-resolve}
-N_PASS=0
-N_FAIL=0
-PIDS=()
-
-pass() { N_PASS=$((N_PASS + 1)); echo "PASS $1"; }
-fail() { N_FAIL=$((N_FAIL + 1)); echo "FAIL $1: ${*:2}"; }
-finish() {
-    echo "$N_PASS passed, $N_FAIL failed"
-    [ "$N_FAIL" = 0 ]
-    exit
-}
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/pr-gcs.XXXXXX")
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do
-        # Only our own child, still running what we started.
-        if ps -o cmd= -p "$p" 2>/dev/null | grep -qE 'server\.js|prefect_api'
-        then
-            kill "$p" 2>/dev/null
-        fi
-    done
-    for p in "${PIDS[@]}"; do
-        wait "$p" 2>/dev/null
-    done
-    if [ "${KEEP:-0}" = 1 ]; then
-        echo "kept $TMP" >&2
-    else
-        rm -rf "$TMP"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ ! -x "$RESOLVE" ]; then
-    fail setup "$RESOLVE is not built (make all)"
-    finish
-fi
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$HERE/../lib.sh"
+emu_setup pr-gcs 'server\.js|prefect_api'
 if [ ! -f "$HERE/node_modules/firebase-tools/lib/emulator/storage/index.js" ]
 then
-    t0=$SECONDS
-    if ! (cd "$HERE" && npm ci --no-audit --no-fund) >"$TMP/npm.log" 2>&1
-    then
-        tail -n 20 "$TMP/npm.log"
-        fail setup "npm ci failed in tests/emulators/gcs"
-        finish
-    fi
-    echo "npm ci took $((SECONDS - t0)) s"
+    npm_ci gcs || finish
 fi
 
 # ------------------------------------------------------------ the cases
-if ! "$PY" "$ROOT/tests/e2e/gen_cases.py" "$TMP/e2e" >"$TMP/gen.log" 2>&1 ||
-   ! "$PY" "$HERE/make_cases.py" "$TMP/e2e" "$TMP/gcs" >>"$TMP/gen.log" 2>&1
-then
-    cat "$TMP/gen.log"
-    fail setup "generating the cases failed"
-    finish
-fi
+gen_cases "generating the cases" "$TMP/gcs"
 
 # ------------------------------------------------------------ the servers
-wait_port() {   # FILE PID: waits up to 60 s for FILE (the port)
-    local i
-    for i in $(seq 600); do
-        [ -s "$1" ] && return 0
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
 node "$HERE/server.js" --keys "$TMP/gcs/keys.json" --seed "$TMP/gcs/seed" \
     --dir "$TMP/gcsdata" --port-file "$TMP/gcs.port" --idle 120 \
     --lifetime 900 --log "$TMP/gcs.log" >/dev/null 2>"$TMP/gcs.err" &
-GCS_PID=$!
-PIDS+=("$GCS_PID")
-if ! wait_port "$TMP/gcs.port" "$GCS_PID"; then
-    cat "$TMP/gcs.err"
-    fail setup "the GCS emulator did not start"
-    finish
-fi
+started "the GCS emulator" $! "$TMP/gcs.port" "$TMP/gcs.err" 60
 GCS_ORIGIN=http://127.0.0.1:$(cat "$TMP/gcs.port")
 # token_uri in the blocks and key files points at the emulator.
 grep -rlF '@@GCS_ORIGIN@@' "$TMP/gcs/api" "$TMP/gcs/sa" |
@@ -109,17 +42,7 @@ grep -rlF '@@GCS_ORIGIN@@' "$TMP/gcs/api" "$TMP/gcs/sa" |
         sed -i "s|@@GCS_ORIGIN@@|$GCS_ORIGIN|g" "$f"
     done
 
-"$PY" "$ROOT/tests/lib/prefect_api.py" --data "$TMP/gcs/api" \
-    --port-file "$TMP/api.port" --idle 120 --lifetime 900 \
-    >/dev/null 2>"$TMP/api.err" &
-API_PID=$!
-PIDS+=("$API_PID")
-if ! wait_port "$TMP/api.port" "$API_PID"; then
-    cat "$TMP/api.err"
-    fail setup "the test Prefect API did not start"
-    finish
-fi
-API_URL=http://127.0.0.1:$(cat "$TMP/api.port")/api
+start_api "$TMP/gcs/api"
 
 # Every Google variable of the caller is dropped; HOME is empty.  The
 # emulator is reached as Google's clients reach one: STORAGE_EMULATOR_HOST.
@@ -138,47 +61,12 @@ resolve() {
     "${CLEAN_ENV[@]}" "${extra[@]}" "$RESOLVE" --info "$@" >"$out" 2>&1
 }
 
-SECRETS=()
-while IFS= read -r s; do
-    SECRETS+=("$s")
-done <"$TMP/gcs/secrets"
-
-no_secret() {   # LABEL FILE
-    local s
-    for s in "${SECRETS[@]}"; do
-        if grep -qF -- "$s" "$2"; then
-            fail "$1" "a secret appears in the output"
-            return 1
-        fi
-    done
-    return 0
-}
+read_secrets "$TMP/gcs/secrets"
 
 while IFS=$'\t' read -r name sid expect envspec; do
     out=$TMP/out.$name
     resolve "$out" "$envspec" "$sid"
-    got=$(grep -m 1 -E '^(OK|ERR) ' "$out")
-    no_secret "$name" "$out" || continue
-    case $expect in
-    OK\ *)
-        want="OK $(cat "${expect#OK }")"
-        if [ "$got" = "$want" ]; then
-            pass "$name"
-        else
-            fail "$name" "printed '$(head -c 300 "$out")'"
-        fi ;;
-    ERR\ *)
-        rest=${expect#ERR }
-        code=${rest%% *}
-        re=${rest#* }
-        if [[ "$got" == "ERR $code "* ]] &&
-           tr '\n' ' ' <"$out" | grep -qE -- "$re"; then
-            pass "$name"
-        else
-            fail "$name" "printed '$(head -c 400 "$out")'," \
-                "expected ERR $code matching /$re/"
-        fi ;;
-    esac
+    check_case "$name" "$expect" "$out"
 done <"$TMP/gcs/cases.tsv"
 
 # One process, many reads with one key: one token request.

@@ -11,11 +11,13 @@ OUT/seed/<bucket>/<object> (what server.js --seed uploads), OUT/aws/
 name, state id, expected ("OK" + expect file, or "ERR code regex"),
 environment (K=V;K=V or -).  Block endpoints are "@@S3_ORIGIN@@".
 """
-import json
 import os
-import shutil
 import sys
 import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import emu_cases  # noqa: E402
 
 BUCKET = "prb"
 AKID = "AKIAS3TESTKEY"
@@ -29,68 +31,16 @@ ENDPOINT = "@@S3_ORIGIN@@"
 NS = uuid.UUID("6a1f0c3e-2b7d-4e59-9a51-0d7c2f3e8b10")
 
 
-def uid(*parts):
-    return str(uuid.uuid5(NS, "/".join(parts)))
+class Out(emu_cases.Out):
+    """emu_cases.Out; the bytes go to OUT/seed/<bucket>/<object>."""
+    bucket = BUCKET
 
-
-class Out:
     def __init__(self, src, out):
-        self.src, self.out = src, out
-        self.api = os.path.join(out, "api")
+        super().__init__(src, out, NS)
         self.seed = os.path.join(out, "seed")
-        self.rows = []
-        with open(os.path.join(src, "cases.json"), encoding="utf-8") as f:
-            self.cases = {c["name"]: c for c in json.load(f)}
-        if os.path.exists(out):
-            shutil.rmtree(out)
-        shutil.copytree(os.path.join(src, "api"), self.api)
-        os.makedirs(os.path.join(self.api, "block_documents"),
-                    exist_ok=True)
 
-    def write(self, path, data):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        mode = "wb" if isinstance(data, bytes) else "w"
-        with open(path, mode, **({} if mode == "wb"
-                                 else {"encoding": "utf-8"})) as f:
-            f.write(data)
-
-    def block(self, name, slug, data, refs=None):
-        bid = uid("block", name)
-        doc = {"id": bid, "name": name, "data": data,
-               "block_schema_id": uid("schema", slug),
-               "block_schema": {"id": uid("schema", slug), "fields": {
-                   "secret_fields": []}},
-               "block_type_id": uid("type", slug),
-               "block_type_name": slug,
-               "block_type": {"id": uid("type", slug), "name": slug,
-                              "slug": slug},
-               "block_document_references": refs or {},
-               "is_anonymous": False}
-        self.write(os.path.join(self.api, "block_documents", bid + ".json"),
-                   json.dumps(doc, ensure_ascii=False))
-        return bid
-
-    def state(self, name, src_case, block_id, key, obj=None, bucket=BUCKET,
-              expect=None, env="-"):
-        """A state like src_case's whose result is `key` in block_id;
-        the bytes go to bucket/obj (not uploaded when obj is None)."""
-        c = self.cases[src_case]
-        with open(os.path.join(self.src, "api", c["state_kind"],
-                               c["state_id"] + ".json"), "rb") as f:
-            st = json.loads(f.read())
-        sid = uid("state", name)
-        st["id"] = sid
-        st["data"]["storage_key"] = key
-        st["data"]["storage_block_id"] = block_id
-        self.write(os.path.join(self.api, c["state_kind"], sid + ".json"),
-                   json.dumps(st, ensure_ascii=False))
-        if obj is not None:
-            with open(c["file"], "rb") as f:
-                self.write(os.path.join(self.seed, bucket, obj), f.read())
-        if expect is None:
-            expect = "OK " + os.path.join(self.src, "expect",
-                                          src_case + ".plain")
-        self.rows.append([name, sid, expect, env])
+    def upload(self, bucket, obj, data):
+        self.write(os.path.join(self.seed, bucket, obj), data)
 
 
 def aws_creds(akid=AKID, secret=SECRET, token=None, region="us-east-1",
@@ -226,9 +176,7 @@ def main(argv):
     o.state("missing-bucket", PICKLE, nob, "k", expect="ERR 6 "
             "bucket of s3://nosuchbucket/results/k does not exist "
             "\\(404 NoSuchBucket\\)")
-    with open(os.path.join(o.out, "cases.tsv"), "w", encoding="utf-8") as f:
-        for r in o.rows:
-            f.write("\t".join(r) + "\n")
+    o.write_rows()
     with open(os.path.join(o.out, "accounts"), "w") as f:
         f.write("%s:%s\n%s:%s:%s\n%s:%s\n" % (
             AKID, SECRET, TMP_AKID, TMP_SECRET, TOKEN, PROFILE_AKID,

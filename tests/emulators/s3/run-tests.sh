@@ -16,81 +16,20 @@
 # temp dir.  The last line is "N passed, N failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../../.." && pwd)
-PY=/usr/bin/python3
-RESOLVE=${PR_RESOLVE:-$ROOT/build/tools/pr-resolve}
-N_PASS=0
-N_FAIL=0
-PIDS=()
-
-pass() { N_PASS=$((N_PASS + 1)); echo "PASS $1"; }
-fail() { N_FAIL=$((N_FAIL + 1)); echo "FAIL $1: ${*:2}"; }
-finish() {
-    echo "$N_PASS passed, $N_FAIL failed"
-    [ "$N_FAIL" = 0 ]
-    exit
-}
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/pr-s3.XXXXXX")
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do
-        # Only our own child, still running what we started.
-        if ps -o cmd= -p "$p" 2>/dev/null | grep -qE 'server\.js|prefect_api'
-        then
-            kill "$p" 2>/dev/null
-        fi
-    done
-    for p in "${PIDS[@]}"; do
-        wait "$p" 2>/dev/null
-    done
-    if [ "${KEEP:-0}" = 1 ]; then
-        echo "kept $TMP" >&2
-    else
-        rm -rf "$TMP"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ ! -x "$RESOLVE" ]; then
-    fail setup "$RESOLVE is not built (make all)"
-    finish
-fi
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$HERE/../lib.sh"
+emu_setup pr-s3 'server\.js|prefect_api'
 if [ ! -d "$HERE/node_modules/s3rver" ] ||
    [ ! -d "$HERE/node_modules/@smithy/signature-v4" ]; then
-    t0=$SECONDS
-    if ! (cd "$HERE" && npm ci --no-audit --no-fund) >"$TMP/npm.log" 2>&1
-    then
-        tail -n 20 "$TMP/npm.log"
-        fail setup "npm ci failed in tests/emulators/s3"
-        finish
-    fi
-    echo "npm ci took $((SECONDS - t0)) s"
+    npm_ci s3 || finish
 fi
 
 # ------------------------------------------------------------ the cases
-if ! "$PY" "$ROOT/tests/e2e/gen_cases.py" "$TMP/e2e" >"$TMP/gen.log" 2>&1 ||
-   ! "$PY" "$HERE/make_cases.py" "$TMP/e2e" "$TMP/s3" >>"$TMP/gen.log" 2>&1
-then
-    cat "$TMP/gen.log"
-    fail setup "generating the cases failed"
-    finish
-fi
+gen_cases "generating the cases" "$TMP/s3"
 # The e2e suite's own S3 cases are seeded too, under their bucket.
 cp -r "$TMP/e2e/api/s3/." "$TMP/s3/seed/"
 
 # ------------------------------------------------------------ the servers
-wait_port() {   # FILE PID: waits up to 20 s for FILE (the port)
-    local i
-    for i in $(seq 200); do
-        [ -s "$1" ] && return 0
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
 ACCOUNTS=()
 while IFS= read -r a; do
     ACCOUNTS+=(--account "$a")
@@ -101,26 +40,10 @@ ACCOUNTS+=(--account "$(cat "$TMP/e2e/api/s3/e2e-bucket/.access_key_id"):$(
 node "$HERE/server.js" --dir "$TMP/s3data" --seed "$TMP/s3/seed" \
     --port-file "$TMP/s3.port" --idle 120 --lifetime 900 \
     --log "$TMP/s3.log" "${ACCOUNTS[@]}" >/dev/null 2>"$TMP/s3.err" &
-S3_PID=$!
-PIDS+=("$S3_PID")
-if ! wait_port "$TMP/s3.port" "$S3_PID"; then
-    cat "$TMP/s3.err"
-    fail setup "the S3 emulator did not start"
-    finish
-fi
+started "the S3 emulator" $! "$TMP/s3.port" "$TMP/s3.err"
 S3_ORIGIN=http://127.0.0.1:$(cat "$TMP/s3.port")
 
-"$PY" "$ROOT/tests/lib/prefect_api.py" --data "$TMP/s3/api" \
-    --port-file "$TMP/api.port" --idle 120 --lifetime 900 \
-    --s3-origin "$S3_ORIGIN" >/dev/null 2>"$TMP/api.err" &
-API_PID=$!
-PIDS+=("$API_PID")
-if ! wait_port "$TMP/api.port" "$API_PID"; then
-    cat "$TMP/api.err"
-    fail setup "the test Prefect API did not start"
-    finish
-fi
-API_URL=http://127.0.0.1:$(cat "$TMP/api.port")/api
+start_api "$TMP/s3/api" --s3-origin "$S3_ORIGIN"
 
 # Every AWS variable of the caller is dropped; HOME is empty, so no
 # ~/.aws of this machine is read.
@@ -139,47 +62,12 @@ resolve() {
     "${CLEAN_ENV[@]}" "${extra[@]}" "$RESOLVE" --info "$id" >"$out" 2>&1
 }
 
-SECRETS=()
-while IFS= read -r s; do
-    SECRETS+=("$s")
-done <"$TMP/s3/secrets"
-
-no_secret() {   # LABEL FILE
-    local s
-    for s in "${SECRETS[@]}"; do
-        if grep -qF -- "$s" "$2"; then
-            fail "$1" "a secret appears in the output"
-            return 1
-        fi
-    done
-    return 0
-}
+read_secrets "$TMP/s3/secrets"
 
 while IFS=$'\t' read -r name sid expect envspec; do
     out=$TMP/out.$name
     resolve "$out" "$envspec" "$sid"
-    got=$(grep -m 1 -E '^(OK|ERR) ' "$out")
-    no_secret "$name" "$out" || continue
-    case $expect in
-    OK\ *)
-        want="OK $(cat "${expect#OK }")"
-        if [ "$got" = "$want" ]; then
-            pass "$name"
-        else
-            fail "$name" "printed '$(head -c 300 "$out")'"
-        fi ;;
-    ERR\ *)
-        rest=${expect#ERR }
-        code=${rest%% *}
-        re=${rest#* }
-        if [[ "$got" == "ERR $code "* ]] &&
-           tr '\n' ' ' <"$out" | grep -qE -- "$re"; then
-            pass "$name"
-        else
-            fail "$name" "printed '$(head -c 400 "$out")'," \
-                "expected ERR $code matching /$re/"
-        fi ;;
-    esac
+    check_case "$name" "$expect" "$out"
 done <"$TMP/s3/cases.tsv"
 
 # The e2e suite's S3 cases (nested aws-credentials block), now signed.

@@ -61,13 +61,7 @@ TMP=
 API_PID=
 cleanup() {
     pg_cluster_stop
-    # Only our own server: check the command line before killing (PIDs
-    # are reused quickly).
-    if [ -n "$API_PID" ] &&
-       ps -o cmd= -p "$API_PID" 2>/dev/null | grep -q prefect_api.py; then
-        kill "$API_PID" 2>/dev/null
-        wait "$API_PID" 2>/dev/null
-    fi
+    pg_stop_own "$API_PID" prefect_api.py
     [ -n "$TMP" ] && rm -rf "$TMP"
 }
 trap cleanup EXIT

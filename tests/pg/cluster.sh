@@ -15,6 +15,10 @@
 #                         environment being only the NAME=VALUEs given
 #   pg_cluster_stop       stop it if it runs (safe to call at any time:
 #                         callers put it in their EXIT trap)
+#   pg_stop_own PID PATTERN
+#                         stop a helper process the caller started (a
+#                         test API), if PID still runs a command line
+#                         matching PATTERN: PIDs are reused quickly
 #
 # The caller owns DIR (a temp dir) and removes it after pg_cluster_stop.
 # initdb and pg_ctl refuse to run as root: they run as `postgres`, from /
@@ -91,6 +95,15 @@ pg_cluster_start() {
         "$@" "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$log" -w -t 30 \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $sockdir -c fsync=off" \
         start >/dev/null 2>&1)
+}
+
+pg_stop_own() {
+    [ -n "$1" ] || return 0
+    if ps -o cmd= -p "$1" 2>/dev/null | grep -q -- "$2"; then
+        kill "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+    fi
+    return 0
 }
 
 pg_cluster_stop() {

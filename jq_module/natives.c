@@ -555,8 +555,10 @@ f_prefect_results(void *ctx, jv input, jv args)
     jv_free(args);
     n = (size_t)jv_array_length(jv_copy(input));
     for (i = 0; i < n; i++) {
-        jv_kind k = jv_get_kind(jv_array_get(jv_copy(input), (int)i));
+        jv e = jv_array_get(jv_copy(input), (int)i);
+        jv_kind k = jv_get_kind(e);
 
+        jv_free(e);
         if (k == JV_KIND_STRING)
             nstr++;
         else if (k != JV_KIND_OBJECT) {
@@ -601,7 +603,7 @@ f_prefect_results(void *ctx, jv input, jv args)
         goto done;
     }
     for (;;) {
-        jv id;
+        jv e, id;
 
         if (pr_batch_next(b, &r, &err) != PR_OK) {
             v = error_value(&err, jv_null());
@@ -609,7 +611,9 @@ f_prefect_results(void *ctx, jv input, jv args)
         }
         if (r == NULL)
             break;
-        id = id_of(jv_array_get(jv_copy(input), (int)r->index));
+        e = jv_array_get(jv_copy(input), (int)r->index);
+        id = id_of(e);          /* borrows e */
+        jv_free(e);
         if (r->rc != PR_OK) {
             v = error_value(&r->err, id);
             goto done;

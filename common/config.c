@@ -1446,6 +1446,8 @@ pr_config_load(pr_config **out, pr_getenv_fn getenv_fn, void *arg,
 
 /* ----------------------------------------------------------- set/free */
 
+static void free_list(char **list, size_t n, int secret);
+
 pr_code
 pr_config_set(pr_config *c, const char *key, const char *value,
               pr_error *err)
@@ -1500,6 +1502,17 @@ pr_config_set(pr_config *c, const char *key, const char *value,
         return set_path(c, &c->ca_file, value, err);
     if (strcmp(key, "database") == 0)
         return set_path(c, &c->database, value, err);
+    if (strcmp(key, "headers") == 0) {
+        /* "" drops every header so far (those of the environment and
+         * profile): they belong to the configured API, not to another. */
+        if (value[0] != '\0')
+            return pr_error_set(err, PR_EINVAL, "%s can only be set to "
+                                "'' (no headers)", opt);
+        free_list(c->headers, c->nheaders, 1);
+        c->headers = NULL;
+        c->nheaders = 0;
+        return PR_OK;
+    }
     if (strcmp(key, "header") == 0) {
         const char *colon = strchr(value, ':');
 

@@ -255,8 +255,10 @@ pr_code pr_config_load(pr_config **out, pr_getenv_fn getenv_fn, void *arg,
  * and where it is here), "timeout_ms", "connect_timeout_ms", "retries",
  * "ca_file", "insecure" ("0"/"1"), "source" ("auto", "api",
  * "database"), "database" (path of a prefect.db), "encryption_key",
- * "header" (appends "Name: value").  PR_EINVAL for an unknown key or a
- * bad value (the value is never echoed: it may be a secret).
+ * "header" (appends "Name: value"), "headers" ("" drops the headers set
+ * so far, PREFECT_CLIENT_CUSTOM_HEADERS's included).  PR_EINVAL for an
+ * unknown key or a bad value (the value is never echoed: it may be a
+ * secret).
  */
 pr_code pr_config_set(pr_config *c, const char *key, const char *value,
                       pr_error *err);

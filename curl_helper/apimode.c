@@ -268,6 +268,11 @@ client_for(pr_client **out, const pcurl_args *a, const char *url,
             rc = pr_config_set(cfg, "api_key", "", err);
         if (rc == PR_OK)
             rc = pr_config_set(cfg, "auth_string", "", err);
+        /* PREFECT_CLIENT_CUSTOM_HEADERS are the configured API's too
+         * (they may carry a token): not for whichever server a URL names;
+         * the request's own -H lines are added back below. */
+        if (rc == PR_OK)
+            rc = pr_config_set(cfg, "headers", "", err);
         if (rc == PR_OK)
             rc = request_auth(cfg, a, userinfo, err);
         pcurl_wipe_free(userinfo);

@@ -222,6 +222,38 @@ if need_curl "auth: prefect-curl"; then
             "$(head -c 300 "$ERR")"
     rm -f "$PREFECT_HOME/profiles.toml"
     log_auth key Bearer
+
+    # PREFECT_CLIENT_CUSTOM_HEADERS belong to the configured API, like
+    # its key: sent when a bare id is looked up there, never to a server
+    # a URL names (its own -H lines are sent instead).  The block lookup
+    # of state B is made by the resolution, so its headers are ours.
+    team_header() {     # team_header LABEL: the X-Team of the block GET
+        "$PY" - "$key_LOG" <<'PY'
+import json, sys
+seen = [json.loads(l).get("headers", {}) for l in open(sys.argv[1])
+        if "/block_documents/" in json.loads(l)["path"]]
+print(seen[-1].get("X-Team", "-") if seen else "no block request")
+PY
+    }
+    export PREFECT_CLIENT_CUSTOM_HEADERS='{"X-Team": "data-eng"}'
+    : >"$key_LOG"
+    PREFECT_API_URL=$key_URL PREFECT_API_KEY=$KEY \
+        run curl-id-custom "$CURL_BIN" -sS "$B_SID"
+    by_id=$(team_header)
+    : >"$key_LOG"
+    PREFECT_API_URL=http://127.0.0.1:1/api \
+        run curl-url-custom "$CURL_BIN" -sS -H "Authorization: Bearer $KEY" \
+        -H "X-Trace: t1" "$key_URL/flow_run_states/$B_SID"
+    by_url=$(team_header)
+    x_trace=$("$PY" -c 'import json,sys
+print([json.loads(l)["headers"].get("X-Trace", "-") for l in open(sys.argv[1])
+       if "/block_documents/" in json.loads(l)["path"]][-1])' "$key_LOG")
+    unset PREFECT_CLIENT_CUSTOM_HEADERS
+    if [ "$by_id" = data-eng ] && [ "$by_url" = - ] && [ "$x_trace" = t1 ]; then
+        pass "custom headers go to the configured API only; a URL's request gets its own -H"
+    else
+        fail "custom headers" "by id: $by_id (want data-eng), by URL: $by_url (want -), -H X-Trace: $x_trace (want t1)"
+    fi
 fi
 
 finish

@@ -452,6 +452,14 @@ TEST(config_custom_headers_and_tls)
         CHECK_EQ_STR(c->headers[1], "X-Token: " SECRET);
     }
     CHECK_EQ_STR(c->ca_file, "/etc/ssl/fallback.pem");
+    /* "headers" = "" drops them (prefect-curl, for a URL's own API);
+     * anything else is refused without echoing it. */
+    CHECK_EQ_INT(pr_config_set(c, "headers", "", &err), PR_OK);
+    CHECK_EQ_INT(c->nheaders, 0);
+    CHECK_EQ_INT(pr_config_set(c, "header", "X-Trace: t1", &err), PR_OK);
+    CHECK_EQ_INT(c->nheaders, 1);
+    CHECK_EQ_INT(pr_config_set(c, "headers", SECRET, &err), PR_EINVAL);
+    CHECK(no_secret(&err));
     pr_config_free(c);
 
     env_set(&t, "PREFECT_API_SSL_CERT_FILE", "~/ca.pem");

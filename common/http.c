@@ -18,11 +18,13 @@
  *   - secrets handed to libcurl in header lines are wiped before the
  *     list is freed; URLs in messages are redacted.
  * Retried: 429 and 503 (waiting what Retry-After says, as seconds or an
- * HTTP date, bounded; else the backoff), 502, 504, and connections that
- * dropped or closed without a reply.  Not retried: refused connections and timeouts (the
- * caller's time budget is spent), and every other status.
+ * HTTP date, bounded; else the backoff, jittered), 502, 504, and
+ * connections that dropped or closed without a reply.  Not retried:
+ * refused connections and timeouts (the caller's time budget is spent),
+ * and every other status.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -318,11 +320,37 @@ pr_http_judge(const pr_http_request *req, const pr_http_opts *o,
     return HTTP_RETRY;
 }
 
+/*
+ * Half the backoff plus a random part of the other half ("equal
+ * jitter"): the transfers of a batch that met one 503 together must not
+ * all come back at the same moment.  Not for secrets: xorshift, seeded
+ * per thread from the clock and a stack address.
+ */
+static long
+jitter(long ms)
+{
+    static _Thread_local uint64_t x;
+    struct timespec ts;
+
+    if (ms < 2)
+        return ms;
+    if (x == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        x = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+            (uint64_t)(uintptr_t)&ts;
+        x |= 1;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return ms / 2 + (long)(x % (uint64_t)(ms - ms / 2 + 1));
+}
+
 long
 pr_http_retry_wait(const pr_http_opts *o, long *backoff,
                    curl_off_t retry_after)
 {
-    long wait_ms = *backoff;
+    long wait_ms = jitter(*backoff);
 
     if (retry_after > 0)
         wait_ms = retry_after > o->retry_max_wait_ms / 1000 + 1

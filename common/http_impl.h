@@ -60,8 +60,9 @@ http_verdict pr_http_judge(const pr_http_request *req,
                            const pr_http_opts *o, CURLcode rc, long status,
                            int canceled, int tries);
 
-/* The wait before the next attempt; doubles *backoff for the one after.
- * retry_after: seconds a 429/503 asked for, or -1. */
+/* The wait before the next attempt: what a 429/503 asked for
+ * (retry_after seconds, else -1), or the backoff with jitter (between
+ * half and all of it); doubles *backoff for the one after. */
 long pr_http_retry_wait(const pr_http_opts *o, long *backoff,
                         curl_off_t retry_after);
 

@@ -12,6 +12,7 @@
 #include "loopback.h"
 #include "pr.h"
 #include "http.h"
+#include "http_impl.h"
 #include "jsonw.h"
 
 #define SECRET "sv=2024&sig=TOPSECRET"
@@ -504,6 +505,28 @@ TEST(wait_ms_sleeps_and_cancels)
     CHECK(lb_ms_since(&t0) < 1000);
 }
 
+/* Backoff waits are jittered between half and all of the backoff (so
+ * a batch's transfers do not retry in step), doubling each time; a
+ * Retry-After is waited as asked. */
+TEST(retry_wait_jitter)
+{
+    pr_http_opts o = PR_HTTP_OPTS_INIT;
+    long backoff, w, lo = 1000000, hi = 0;
+    int i;
+
+    for (i = 0; i < 200; i++) {
+        backoff = 1000;
+        w = pr_http_retry_wait(&o, &backoff, -1);
+        CHECK(w >= 500 && w <= 1000);
+        CHECK_EQ_INT(backoff, 2000);
+        lo = w < lo ? w : lo;
+        hi = w > hi ? w : hi;
+    }
+    CHECK(hi - lo >= 100);      /* 200 draws spread over 500 ms */
+    backoff = 1000;
+    CHECK_EQ_INT(pr_http_retry_wait(&o, &backoff, 3), 3000);
+}
+
 int
 main(void)
 {
@@ -522,5 +545,6 @@ main(void)
     RUN(http_errors_redact_the_url);
     RUN(url_redact_forms);
     RUN(wait_ms_sleeps_and_cancels);
+    RUN(retry_wait_jitter);
     return unit_done();
 }

@@ -30,6 +30,9 @@
 #                        first OK/ERR line is "OK " and FILE's text) or
 #                        "ERR CODE REGEX" (that code, and REGEX matches
 #                        OUT with its lines joined); no secret in OUT
+#   batch_same LABEL CASES [ENV...]  the "-" cases of CASES through
+#                        pr-resolve one at a time and as a batch of 8:
+#                        the same output
 
 # PIDS and SECRETS are for the sourcing script too:
 # shellcheck disable=SC2034
@@ -173,4 +176,30 @@ check_case() {
                 "expected ERR $code matching /$re/"
         fi ;;
     esac
+}
+
+# batch_same LABEL CASES [ENV...]: the cases of CASES (a cases.tsv whose
+# fourth field, the environment, is "-") resolved in one pr-resolve run
+# one at a time and then as a batch of 8 (pr_batch: signed requests and
+# token fetches made concurrently on a curl multi handle) must print
+# the same bytes.  ENV is the `env -i ...` prefix of the run.
+batch_same() {
+    local label=$1 cases=$2 ids=()
+    shift 2
+    mapfile -t ids < <(awk -F'\t' '$4 == "-" { print $2 }' "$cases")
+    if [ "${#ids[@]}" -lt 4 ]; then
+        fail "$label" "fewer than 4 cases to batch in $cases"
+        return
+    fi
+    "$@" "$RESOLVE" --info "${ids[@]}" >"$TMP/batch.loop" 2>&1
+    "$@" "$RESOLVE" --info --batch 8 "${ids[@]}" >"$TMP/batch.8" 2>&1
+    if cmp -s "$TMP/batch.loop" "$TMP/batch.8" &&
+       grep -q '^OK ' "$TMP/batch.8"; then
+        pass "$label: ${#ids[@]} cases as a batch of 8 print what one at a time prints"
+    else
+        fail "$label" "the batch differs from one at a time:" \
+            "$(diff "$TMP/batch.loop" "$TMP/batch.8" | head -n 6 |
+               cut -c1-160 | tr '\n' ' ')"
+    fi
+    no_secret "$label" "$TMP/batch.8" || true
 }

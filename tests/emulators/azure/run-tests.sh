@@ -116,6 +116,7 @@ while IFS=$'\t' read -r name sid expect envspec; do
     "${CLEAN_ENV[@]}" "${extra[@]}" "$RESOLVE" --info "$sid" >"$out" 2>&1
     check_case "$name" "$expect" "$out"
 done <"$TMP/az/cases.tsv"
+batch_same "azure batch" "$TMP/az/cases.tsv" "${CLEAN_ENV[@]}"
 
 # Azurite really checks signatures: an unsigned read of a private blob
 # and one with a made-up SharedKey are refused.

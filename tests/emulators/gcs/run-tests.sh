@@ -68,6 +68,7 @@ while IFS=$'\t' read -r name sid expect envspec; do
     resolve "$out" "$envspec" "$sid"
     check_case "$name" "$expect" "$out"
 done <"$TMP/gcs/cases.tsv"
+batch_same "gcs batch" "$TMP/gcs/cases.tsv" "${CLEAN_ENV[@]}"
 
 # One process, many reads with one key: one token request.
 ids=()

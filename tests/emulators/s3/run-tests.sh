@@ -69,6 +69,7 @@ while IFS=$'\t' read -r name sid expect envspec; do
     resolve "$out" "$envspec" "$sid"
     check_case "$name" "$expect" "$out"
 done <"$TMP/s3/cases.tsv"
+batch_same "s3 batch" "$TMP/s3/cases.tsv" "${CLEAN_ENV[@]}"
 
 # The e2e suite's S3 cases (nested aws-credentials block), now signed.
 for name in d-task-s3-nested-block d-flow-s3-nested-block; do

@@ -65,6 +65,11 @@ if [ -x build/prefect-jq ]; then
     env -u PREFECT_API_URL -u PREFECT_API_KEY -u PREFECT_PROFILE \
         PREFECT_HOME="$H" build/prefect-jq -c '.state | prefect_result' \
         "$ex/flow-run.json" || echo "(exit $?)"
+    many="[\"$(ids flow-pickle)\", \"$(ids flow-json)\", \"$(ids flow-compressed)\"]"
+    echo "\$ ... prefect-jq -n -c '$many | prefect_results'   # fetched concurrently"
+    env -u PREFECT_API_URL -u PREFECT_API_KEY -u PREFECT_PROFILE \
+        PREFECT_HOME="$H" build/prefect-jq -n -c "$many | prefect_results" ||
+        echo "(exit $?)"
 fi
 # ---------------------------------------------------------------- SQL
 # The same ids inside PostgreSQL: the extension reads Prefect's own

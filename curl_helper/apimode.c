@@ -18,6 +18,7 @@
 
 #include "apimode.h"
 #include "redact.h"
+#include "hexdigit.h"     /* the core's, header-only */
 
 #define NAME "prefect-curl"
 #define BASE_MAX 2048
@@ -37,8 +38,7 @@ is_hex36_uuid(const char *s, size_t n)
         if (i == 8 || i == 13 || i == 18 || i == 23) {
             if (c != '-')
                 return 0;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                     (c >= 'A' && c <= 'F'))) {
+        } else if (pr_hex_digit(c) < 0) {
             return 0;
         }
     }

@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "states.h"
+#include "hexdigit.h"     /* the core's, header-only */
 
 static const char *const state_types[] = {
     "SCHEDULED", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED",
@@ -78,8 +79,7 @@ string(struct walk *w)
                 for (k = 1; k <= 4; k++) {
                     char h = w->i + k < w->n ? w->s[w->i + k] : 0;
 
-                    if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') ||
-                          (h >= 'A' && h <= 'F')))
+                    if (pr_hex_digit(h) < 0)
                         return -1;
                 }
                 w->i += 4;
@@ -363,16 +363,6 @@ pcurl_scan_dispose(pcurl_scan *s)
     memset(s, 0, sizeof(*s));
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return c - 'A' + 10;
-}
-
 /* Decodes the next character of a JSON string body; returns its UTF-8
  * bytes in u (1 to 4) and advances *i. */
 static size_t
@@ -396,15 +386,18 @@ next_char(const char *t, size_t end, size_t *i, char u[4])
     case 'u': break;
     default: u[0] = t[k]; *i = k + 1; return 1;
     }
-    cp = (unsigned long)((hexval(t[k + 1]) << 12) | (hexval(t[k + 2]) << 8) |
-                         (hexval(t[k + 3]) << 4) | hexval(t[k + 4]));
+    /* string() let only four hex digits through. */
+    cp = (unsigned long)((pr_hex_digit(t[k + 1]) << 12) |
+                         (pr_hex_digit(t[k + 2]) << 8) |
+                         (pr_hex_digit(t[k + 3]) << 4) |
+                         pr_hex_digit(t[k + 4]));
     k += 5;
     if (cp >= 0xD800 && cp < 0xDC00 && k + 6 <= end && t[k] == '\\' &&
         t[k + 1] == 'u') {
-        unsigned long lo = (unsigned long)((hexval(t[k + 2]) << 12) |
-                                           (hexval(t[k + 3]) << 8) |
-                                           (hexval(t[k + 4]) << 4) |
-                                           hexval(t[k + 5]));
+        unsigned long lo = (unsigned long)((pr_hex_digit(t[k + 2]) << 12) |
+                                           (pr_hex_digit(t[k + 3]) << 8) |
+                                           (pr_hex_digit(t[k + 4]) << 4) |
+                                           pr_hex_digit(t[k + 5]));
 
         if (lo >= 0xDC00 && lo < 0xE000) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
